@@ -1,0 +1,92 @@
+// Matmul throughput: heed's differentiable op (autograd bookkeeping, primitive cache, tensor
+// allocation included) beside the raw oneDNN primitive executed on preallocated buffers, for the
+// shapes a small transformer uses. Run: build/bin/bench_matmul --benchmark_repetitions=5
+// --benchmark_report_aggregates_only=true (see docs/benchmarks.md).
+#include <benchmark/benchmark.h>
+
+#include <oneapi/dnnl/dnnl.hpp>
+
+#include "framework/ops.h"
+#include "framework/runtime.h"
+
+namespace {
+
+struct Shape3 {
+  int64_t batch, m, k, n;
+};
+
+// Shapes: (batch, M, K, N). batch 1 means a plain 2-D product.
+const Shape3 kShapes[] = {
+    {1, 2048, 128, 128}, {1, 2048, 128, 512}, {1, 2048, 512, 128}, {1, 4096, 256, 256},
+    {64, 32, 32, 32},    {32, 64, 64, 32},    {1, 1024, 1024, 1024},
+};
+
+double flops(const Shape3& s) { return 2.0 * s.batch * s.m * s.k * s.n; }
+
+heed::Shape dims_a(const Shape3& s) {
+  return s.batch == 1 ? heed::Shape{s.m, s.k} : heed::Shape{s.batch, s.m, s.k};
+}
+heed::Shape dims_b(const Shape3& s) {
+  return s.batch == 1 ? heed::Shape{s.k, s.n} : heed::Shape{s.batch, s.k, s.n};
+}
+
+void set_label(benchmark::State& state, const Shape3& s) {
+  state.SetLabel((s.batch > 1 ? std::to_string(s.batch) + "x" : std::string()) + std::to_string(s.m) + "x" +
+                 std::to_string(s.k) + "x" + std::to_string(s.n));
+  state.counters["GFLOP/s"] = benchmark::Counter(flops(s) * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
+}
+
+// heed::matmul with a parameter that requires grad, so the autograd node is recorded as in
+// training (forward only: the product itself is what is compared).
+void BM_heed_matmul(benchmark::State& state) {
+  const Shape3 s = kShapes[state.range(0)];
+  heed::Tensor a = heed::Tensor::randn(dims_a(s), 1);
+  heed::Tensor b = heed::Tensor::randn(dims_b(s), 2).set_requires_grad();
+  for (auto _ : state) {
+    heed::Tensor c = heed::matmul(a, b);
+    benchmark::DoNotOptimize(c.data<float>());
+  }
+  set_label(state, s);
+}
+
+// The same product straight on oneDNN: one primitive, buffers allocated once.
+void BM_onednn_raw(benchmark::State& state) {
+  const Shape3 s = kShapes[state.range(0)];
+  using dt = dnnl::memory::data_type;
+  dnnl::engine eng(dnnl::engine::kind::cpu, 0);
+  dnnl::stream strm(eng);
+  auto md = [](heed::Shape d) {
+    return dnnl::memory::desc(dnnl::memory::dims(d.begin(), d.end()), dt::f32,
+                              d.size() == 2 ? dnnl::memory::format_tag::ab : dnnl::memory::format_tag::abc);
+  };
+  heed::Shape dc = s.batch == 1 ? heed::Shape{s.m, s.n} : heed::Shape{s.batch, s.m, s.n};
+  auto a_md = md(dims_a(s)), b_md = md(dims_b(s)), c_md = md(dc);
+  dnnl::matmul prim(dnnl::matmul::primitive_desc(dnnl::matmul::desc(a_md, b_md, c_md), eng));
+  heed::Tensor a = heed::Tensor::randn(dims_a(s), 1), b = heed::Tensor::randn(dims_b(s), 2),
+               c = heed::Tensor::empty(dc);
+  dnnl::memory am(a_md, eng, a.data<float>()), bm(b_md, eng, b.data<float>()), cm(c_md, eng, c.data<float>());
+  for (auto _ : state) {
+    prim.execute(strm, {{DNNL_ARG_SRC, am}, {DNNL_ARG_WEIGHTS, bm}, {DNNL_ARG_DST, cm}});
+    strm.wait();
+  }
+  set_label(state, s);
+}
+
+void all_shapes(benchmark::internal::Benchmark* b) {
+  for (int i = 0; i < static_cast<int>(std::size(kShapes)); ++i) b->Arg(i);
+  b->Unit(benchmark::kMicrosecond)->UseRealTime();
+}
+
+BENCHMARK(BM_heed_matmul)->Apply(all_shapes);
+BENCHMARK(BM_onednn_raw)->Apply(all_shapes);
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  heed::set_num_threads(2);
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

@@ -1,0 +1,15 @@
+// Matrix products, all on oneDNN (framework/dnnl_matmul.h).
+#pragma once
+
+#include "framework/tensor.h"
+
+namespace heed {
+
+// (..., M, K) @ (..., K, N) -> (..., M, N); batch dims broadcast (numpy rules). Both inputs at
+// least 2-D. Transposed views are passed to oneDNN as strides, not copied.
+Tensor matmul(const Tensor& a, const Tensor& b);
+// x (..., K) · weightᵀ + bias -> (..., N), with weight (N, K) and bias (N,) or undefined, as
+// torch.nn.functional.linear. The bias is fused into the product.
+Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias = Tensor());
+
+}  // namespace heed

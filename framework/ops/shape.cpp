@@ -1,0 +1,291 @@
+#include "framework/ops/shape.h"
+
+#include <algorithm>
+#include <numeric>
+
+#include "framework/autograd.h"
+#include "framework/ops/iter.h"
+#include "framework/ops/reduce.h"
+
+namespace heed {
+namespace {
+
+Tensor make_view(const Tensor& x, Shape shape, Shape strides, int64_t offset) {
+  auto impl = std::make_shared<TensorImpl>();
+  impl->storage = x.storage();
+  impl->offset = offset;
+  impl->shape = std::move(shape);
+  impl->strides = std::move(strides);
+  impl->dtype = x.dtype();
+  return Tensor(std::move(impl));
+}
+
+Shape infer_shape(const Tensor& x, Shape shape, const char* op) {
+  int64_t known = 1, infer = -1;
+  for (std::size_t i = 0; i < shape.size(); ++i) {
+    if (shape[i] == -1) {
+      if (infer >= 0) throw Error(std::string(op) + ": more than one -1 in " + shape_str(shape));
+      infer = static_cast<int64_t>(i);
+    } else if (shape[i] < 0) {
+      throw Error(std::string(op) + ": negative size in " + shape_str(shape));
+    } else {
+      known *= shape[i];
+    }
+  }
+  if (infer >= 0) {
+    if (known == 0 || x.numel() % known != 0)
+      throw Error(std::string(op) + ": cannot view " + shape_str(x.shape()) + " as " + shape_str(shape));
+    shape[infer] = x.numel() / known;
+  }
+  if (shape_numel(shape) != x.numel())
+    throw Error(std::string(op) + ": cannot view " + shape_str(x.shape()) + " (" +
+                std::to_string(x.numel()) + " elements) as " + shape_str(shape));
+  return shape;
+}
+
+}  // namespace
+
+Tensor view(const Tensor& x, Shape shape) {
+  shape = infer_shape(x, std::move(shape), "view");
+  if (!x.is_contiguous())
+    throw Error("view: tensor of shape " + shape_str(x.shape()) +
+                " is not contiguous; use reshape() or contiguous()");
+  Shape in_shape = x.shape();
+  Tensor out = make_view(x, shape, contiguous_strides(shape), x.offset());
+  return record(out, "view", {x}, [in_shape](const Tensor& g) -> std::vector<Tensor> {
+    return {reshape(g, in_shape)};
+  });
+}
+
+Tensor reshape(const Tensor& x, Shape shape) {
+  if (x.is_contiguous()) return view(x, std::move(shape));
+  return view(contiguous(x), std::move(shape));
+}
+
+Tensor flatten(const Tensor& x, int64_t start_dim, int64_t end_dim) {
+  if (x.dim() == 0) return reshape(x, {1});
+  int64_t s = wrap_dim(start_dim, x.dim(), "flatten"), e = wrap_dim(end_dim, x.dim(), "flatten");
+  Shape shape(x.shape().begin(), x.shape().begin() + s);
+  int64_t merged = 1;
+  for (int64_t i = s; i <= e; ++i) merged *= x.shape()[i];
+  shape.push_back(merged);
+  shape.insert(shape.end(), x.shape().begin() + e + 1, x.shape().end());
+  return reshape(x, shape);
+}
+
+Tensor transpose(const Tensor& x, int64_t d0, int64_t d1) {
+  d0 = wrap_dim(d0, x.dim(), "transpose");
+  d1 = wrap_dim(d1, x.dim(), "transpose");
+  Shape shape = x.shape(), strides = x.strides();
+  std::swap(shape[d0], shape[d1]);
+  std::swap(strides[d0], strides[d1]);
+  Tensor out = make_view(x, shape, strides, x.offset());
+  return record(out, "transpose", {x}, [d0, d1](const Tensor& g) -> std::vector<Tensor> {
+    return {transpose(g, d0, d1)};
+  });
+}
+
+Tensor permute(const Tensor& x, const Shape& order) {
+  const int64_t n = x.dim();
+  if (static_cast<int64_t>(order.size()) != n)
+    throw Error("permute: order " + shape_str(order) + " for a " + std::to_string(n) + "-d tensor");
+  Shape shape(n), strides(n), inverse(n);
+  std::vector<bool> seen(n, false);
+  for (int64_t i = 0; i < n; ++i) {
+    int64_t d = wrap_dim(order[i], n, "permute");
+    if (seen[d]) throw Error("permute: dimension repeated in " + shape_str(order));
+    seen[d] = true;
+    shape[i] = x.shape()[d];
+    strides[i] = x.strides()[d];
+    inverse[d] = i;
+  }
+  Tensor out = make_view(x, shape, strides, x.offset());
+  return record(out, "permute", {x}, [inverse](const Tensor& g) -> std::vector<Tensor> {
+    return {permute(g, inverse)};
+  });
+}
+
+Tensor slice(const Tensor& x, int64_t dim, int64_t start, int64_t end) {
+  dim = wrap_dim(dim, x.dim(), "slice");
+  const int64_t size = x.shape()[dim];
+  if (start < 0) start += size;
+  if (end < 0) end += size;
+  if (start < 0 || end > size || start > end)
+    throw Error("slice: range [" + std::to_string(start) + ", " + std::to_string(end) +
+                ") out of bounds for dimension " + std::to_string(dim) + " of size " +
+                std::to_string(size));
+  Shape shape = x.shape();
+  shape[dim] = end - start;
+  Tensor out = make_view(x, shape, x.strides(), x.offset() + start * x.strides()[dim]);
+  Shape in_shape = x.shape();
+  return record(out, "slice", {x}, [in_shape, dim, start, end](const Tensor& g) -> std::vector<Tensor> {
+    Tensor gx = Tensor::zeros(in_shape);
+    copy_strided(g, slice(gx, dim, start, end));
+    return {gx};
+  });
+}
+
+Tensor select(const Tensor& x, int64_t dim, int64_t index) {
+  dim = wrap_dim(dim, x.dim(), "select");
+  if (index < 0) index += x.shape()[dim];
+  return squeeze(slice(x, dim, index, index + 1), dim);
+}
+
+Tensor unsqueeze(const Tensor& x, int64_t dim) {
+  dim = wrap_dim(dim, x.dim() + 1, "unsqueeze");
+  Shape shape = x.shape(), strides = x.strides();
+  int64_t stride = dim < x.dim() ? x.strides()[dim] * x.shape()[dim] : 1;
+  shape.insert(shape.begin() + dim, 1);
+  strides.insert(strides.begin() + dim, stride);
+  Tensor out = make_view(x, shape, strides, x.offset());
+  return record(out, "unsqueeze", {x}, [dim](const Tensor& g) -> std::vector<Tensor> {
+    return {squeeze(g, dim)};
+  });
+}
+
+Tensor squeeze(const Tensor& x, int64_t dim) {
+  dim = wrap_dim(dim, x.dim(), "squeeze");
+  if (x.shape()[dim] != 1)
+    throw Error("squeeze: dimension " + std::to_string(dim) + " of " + shape_str(x.shape()) +
+                " is not 1");
+  Shape shape = x.shape(), strides = x.strides();
+  shape.erase(shape.begin() + dim);
+  strides.erase(strides.begin() + dim);
+  Tensor out = make_view(x, shape, strides, x.offset());
+  return record(out, "squeeze", {x}, [dim](const Tensor& g) -> std::vector<Tensor> {
+    return {unsqueeze(g, dim)};
+  });
+}
+
+Tensor expand(const Tensor& x, const Shape& shape) {
+  if (shape.size() < x.shape().size())
+    throw Error("expand: cannot expand " + shape_str(x.shape()) + " to fewer dimensions " +
+                shape_str(shape));
+  Shape target = shape;
+  std::size_t lead = shape.size() - x.shape().size();
+  for (std::size_t i = 0; i < x.shape().size(); ++i) {
+    if (target[lead + i] == -1) target[lead + i] = x.shape()[i];
+    if (x.shape()[i] != 1 && x.shape()[i] != target[lead + i])
+      throw Error("expand: cannot expand " + shape_str(x.shape()) + " to " + shape_str(shape));
+  }
+  Shape in_shape = x.shape();
+  Tensor out = make_view(x, target, broadcast_strides(x, target), x.offset());
+  return record(out, "expand", {x}, [in_shape](const Tensor& g) -> std::vector<Tensor> {
+    return {sum_to(g, in_shape)};
+  });
+}
+
+Tensor contiguous(const Tensor& x) {
+  if (x.is_contiguous()) return x;
+  Tensor out = Tensor::empty(x.shape(), x.dtype());
+  copy_strided(x, out);
+  return record(out, "contiguous", {x}, [](const Tensor& g) -> std::vector<Tensor> { return {g}; });
+}
+
+Tensor concat(const std::vector<Tensor>& xs, int64_t dim) {
+  if (xs.empty()) throw Error("concat: no tensors");
+  dim = wrap_dim(dim, xs[0].dim(), "concat");
+  Shape shape = xs[0].shape();
+  shape[dim] = 0;
+  for (const Tensor& x : xs) {
+    bool fits = x.dim() == xs[0].dim() && x.dtype() == xs[0].dtype();
+    for (int64_t d = 0; fits && d < x.dim(); ++d)
+      fits = d == dim || x.shape()[d] == xs[0].shape()[d];
+    if (!fits)
+      throw Error("concat: shapes " + shape_str(xs[0].shape()) + " and " + shape_str(x.shape()) +
+                  " differ outside dimension " + std::to_string(dim));
+    shape[dim] += x.shape()[dim];
+  }
+  Tensor out = Tensor::empty(shape, xs[0].dtype());
+  std::vector<int64_t> starts;
+  int64_t at = 0;
+  for (const Tensor& x : xs) {
+    starts.push_back(at);
+    copy_strided(x.detach(), slice(out.detach(), dim, at, at + x.shape()[dim]));
+    at += x.shape()[dim];
+  }
+  std::vector<int64_t> sizes;
+  for (const Tensor& x : xs) sizes.push_back(x.shape()[dim]);
+  return record(out, "concat", xs, [dim, starts, sizes](const Tensor& g) -> std::vector<Tensor> {
+    std::vector<Tensor> grads;
+    for (std::size_t i = 0; i < starts.size(); ++i)
+      grads.push_back(slice(g, dim, starts[i], starts[i] + sizes[i]));
+    return grads;
+  });
+}
+
+Tensor stack(const std::vector<Tensor>& xs, int64_t dim) {
+  if (xs.empty()) throw Error("stack: no tensors");
+  dim = wrap_dim(dim, xs[0].dim() + 1, "stack");
+  std::vector<Tensor> parts;
+  for (const Tensor& x : xs) {
+    if (x.shape() != xs[0].shape())
+      throw Error("stack: shapes " + shape_str(xs[0].shape()) + " and " + shape_str(x.shape()) +
+                  " differ");
+    parts.push_back(unsqueeze(x, dim));
+  }
+  return concat(parts, dim);
+}
+
+namespace {
+// Visits every element of `index` with its flat offset into x: fn(out_offset, x_offset).
+template <typename I, typename Fn>
+void gather_offsets(const Tensor& x, int64_t dim, const Tensor& index, Fn&& fn) {
+  Tensor idx = contiguous(index);
+  const I* ip = idx.data<I>();
+  const Shape& s = idx.shape();
+  const Shape xs = contiguous_strides(x.shape());
+  const int64_t n = idx.numel();
+  for (int64_t flat = 0; flat < n; ++flat) {
+    int64_t rem = flat, xoff = 0;
+    for (int64_t d = idx.dim() - 1; d >= 0; --d) {
+      int64_t c = rem % s[d];
+      rem /= s[d];
+      if (d == dim) {
+        int64_t j = static_cast<int64_t>(ip[flat]);
+        if (j < 0 || j >= x.shape()[dim])
+          throw Error("gather: index " + std::to_string(j) + " out of range for dimension " +
+                      std::to_string(dim) + " of size " + std::to_string(x.shape()[dim]));
+        c = j;
+      }
+      xoff += c * xs[d];
+    }
+    fn(flat, xoff);
+  }
+}
+}  // namespace
+
+Tensor gather(const Tensor& x, int64_t dim, const Tensor& index) {
+  dim = wrap_dim(dim, x.dim(), "gather");
+  if (index.dtype() == DType::F32) throw Error("gather: index must be int32 or int64");
+  if (index.dim() != x.dim())
+    throw Error("gather: index " + shape_str(index.shape()) + " and input " + shape_str(x.shape()) +
+                " differ in rank");
+  for (int64_t d = 0; d < x.dim(); ++d)
+    if (d != dim && index.shape()[d] > x.shape()[d])
+      throw Error("gather: index " + shape_str(index.shape()) + " larger than input " +
+                  shape_str(x.shape()) + " outside dimension " + std::to_string(dim));
+  Tensor xc = contiguous(x).detach();
+  Tensor out = Tensor::empty(index.shape());
+  const float* xp = xc.data<float>();
+  float* op = out.data<float>();
+  auto visit = [&](auto fn) {
+    if (index.dtype() == DType::I64) gather_offsets<int64_t>(xc, dim, index, fn);
+    else gather_offsets<int32_t>(xc, dim, index, fn);
+  };
+  visit([&](int64_t o, int64_t i) { op[o] = xp[i]; });
+  Shape in_shape = x.shape();
+  Tensor idx = index;
+  return record(out, "gather", {x}, [in_shape, dim, idx](const Tensor& g) -> std::vector<Tensor> {
+    Tensor gx = Tensor::zeros(in_shape);
+    Tensor gc = contiguous(g);
+    const float* gp = gc.data<float>();
+    float* gxp = gx.data<float>();
+    auto scatter = [&](int64_t o, int64_t i) { gxp[i] += gp[o]; };  // sequential: deterministic
+    if (idx.dtype() == DType::I64) gather_offsets<int64_t>(gx, dim, idx, scatter);
+    else gather_offsets<int32_t>(gx, dim, idx, scatter);
+    return {gx};
+  });
+}
+
+}  // namespace heed

@@ -1,0 +1,35 @@
+// Helpers shared by the tests.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include "framework/gradcheck.h"
+#include "framework/tensor.h"
+
+namespace heed::testing {
+
+// A leaf input for gradcheck: values from a seed, requires_grad set.
+inline Tensor input(const Shape& shape, uint64_t seed, float std = 1.0f) {
+  return Tensor::randn(shape, seed, std).set_requires_grad();
+}
+
+// A non-contiguous leaf: the transpose of a (cols, rows) tensor, so its strides are swapped.
+inline Tensor transposed_input(int64_t rows, int64_t cols, uint64_t seed) {
+  Tensor base = Tensor::randn({cols, rows}, seed);
+  return base.transpose(0, 1).detach().set_requires_grad();
+}
+
+inline ::testing::AssertionResult passes_gradcheck(const GradcheckFn& f, const std::vector<Tensor>& inputs,
+                                                   const GradcheckOptions& opts = {}) {
+  GradcheckReport r = gradcheck(f, inputs, opts);
+  if (r.ok) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << r.message << " worst: " << r.worst;
+}
+
+inline void expect_values(const Tensor& t, const std::vector<float>& expected, float tol = 1e-5f) {
+  std::vector<float> v = t.to_vector();
+  ASSERT_EQ(v.size(), expected.size());
+  for (std::size_t i = 0; i < v.size(); ++i) EXPECT_NEAR(v[i], expected[i], tol) << "at " << i;
+}
+
+}  // namespace heed::testing
