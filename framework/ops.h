@@ -2,6 +2,7 @@
 #pragma once
 
 #include "framework/autograd.h"
+#include "framework/ops/attention_core.h"
 #include "framework/ops/elementwise.h"
 #include "framework/ops/embedding.h"
 #include "framework/ops/layernorm.h"

@@ -209,7 +209,8 @@ void Tensor::set_grad(const Tensor& g) {
   if (g.defined() && g.shape() != shape())
     throw Error("set_grad(): gradient shape " + shape_str(g.shape()) + " does not match " +
                 shape_str(shape()));
-  impl().grad = g.defined() ? g.contiguous().impl_ptr() : nullptr;
+  // A copy: backward() accumulates into the gradient in place, which must not write into `g`.
+  impl().grad = g.defined() ? g.clone().impl_ptr() : nullptr;
 }
 
 void Tensor::zero_grad() { impl().grad.reset(); }

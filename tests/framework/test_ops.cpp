@@ -138,6 +138,36 @@ std::vector<OpCase> op_cases() {
            [](const Inputs& x) {
              return cross_entropy(x[0], ids({0, -100, 2, 3, -100, 1}, {2, 3}), {.ignore_index = -100, .label_smoothing = 0.1f});
            });
+  // attention core
+  add_case(
+      "sdpa_self",
+      [] {
+        return Inputs{input({2, 2, 3, 4}, 1), input({2, 2, 3, 4}, 2), input({2, 2, 3, 4}, 3)};
+      },
+      [](const Inputs& x) { return scaled_dot_product_attention(x[0], x[1], x[2]).out; });
+  add_case(
+      "sdpa_cross_bias_mask_dropout",
+      [] {
+        return Inputs{input({2, 2, 3, 4}, 1), input({2, 2, 5, 4}, 2), input({2, 2, 5, 3}, 3),
+                      input({2, 3, 5}, 4)};
+      },
+      [](const Inputs& x) {
+        Tensor pad = key_padding_mask(ids({0, 0, 0, 1, 1, 0, 0, 0, 0, 0}, {2, 5}));
+        return scaled_dot_product_attention(x[0], x[1], x[2], x[3], pad, 0.2f, true).out;
+      });
+  add_case(
+      "sdpa_causal_permuted_heads",
+      [] {
+        return Inputs{input({2, 4, 2, 3}, 1), input({2, 4, 2, 3}, 2), input({2, 4, 2, 3}, 3)};
+      },
+      [](const Inputs& x) {
+        auto heads = [](const Tensor& t) {
+          return t.permute({0, 2, 1, 3});
+        };  // (B,T,H,D)->(B,H,T,D)
+        return scaled_dot_product_attention(heads(x[0]), heads(x[1]), heads(x[2]), Tensor(),
+                                            causal_mask(4, 4))
+            .out;
+      });
   // shape ops
   add_case("view_reshape", [] { return Inputs{transposed_input(3, 4, 1)}; },
            [](const Inputs& x) { return mul(reshape(x[0], {2, 6}), Tensor::arange(6)); });
@@ -220,6 +250,40 @@ TEST(Ops, SoftmaxOfAFullyMaskedRowIsZeroNotNaN) {
   sum(y * Tensor::randn({2, 3}, 1)).backward();
   for (float g : x.grad().to_vector()) EXPECT_TRUE(std::isfinite(g));
   expect_values(x.grad().slice(0, 0, 1), {0, 0, 0});
+}
+
+TEST(Ops, AttentionCoreMatchesComposedOps) {
+  Tensor q = Tensor::randn({2, 3, 4, 8}, 1), k = Tensor::randn({2, 3, 6, 8}, 2),
+         v = Tensor::randn({2, 3, 6, 5}, 3);
+  Tensor bias = Tensor::randn({3, 4, 6}, 4);
+  auto fused = scaled_dot_product_attention(q, k, v, bias, causal_mask(4, 6));
+  Tensor scores = add(add(mul(matmul(q, k.transpose(-1, -2)), 1.0f / std::sqrt(8.0f)), bias),
+                      causal_mask(4, 6));
+  Tensor p = softmax(scores);
+  std::vector<float> want = matmul(p, v).to_vector(), got = fused.out.to_vector();
+  for (std::size_t i = 0; i < want.size(); ++i) EXPECT_NEAR(got[i], want[i], 1e-5);
+  EXPECT_EQ(fused.weights.shape(), (Shape{2, 3, 4, 6}));
+  std::vector<float> w = fused.weights.to_vector(), pw = p.to_vector();
+  for (std::size_t i = 0; i < w.size(); ++i) EXPECT_NEAR(w[i], pw[i], 1e-6);
+}
+
+TEST(Ops, AttentionCoreFullyMaskedQueryGivesZeros) {
+  Tensor q = Tensor::randn({1, 1, 2, 4}, 1).set_requires_grad(), k = Tensor::randn({1, 1, 3, 4}, 2),
+         v = Tensor::randn({1, 1, 3, 4}, 3);
+  const float ninf = -std::numeric_limits<float>::infinity();
+  Tensor mask = Tensor::from_vector({ninf, ninf, ninf, 0, 0, ninf}, {2, 3});
+  auto r = scaled_dot_product_attention(q, k, v, Tensor(), mask);
+  std::vector<float> o = r.out.to_vector();
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(o[i], 0.0f);
+  for (float x : o) EXPECT_TRUE(std::isfinite(x));
+  sum(r.out).backward();
+  for (float g : q.grad().to_vector()) EXPECT_TRUE(std::isfinite(g));
+}
+
+TEST(Ops, CausalMaskShapes) {
+  const float ninf = -std::numeric_limits<float>::infinity();
+  EXPECT_EQ(causal_mask(2, 3).to_vector(), (std::vector<float>{0, 0, ninf, 0, 0, 0}));  // last query sees all keys
+  EXPECT_EQ(key_padding_mask(Tensor::from_ints({0, 1}, {1, 2})).shape(), (Shape{1, 1, 1, 2}));
 }
 
 TEST(Ops, SoftmaxMatchesHandComputedValues) {

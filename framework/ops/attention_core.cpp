@@ -1,0 +1,115 @@
+#include "framework/ops/attention_core.h"
+
+#include <cmath>
+#include <limits>
+
+#include "framework/autograd.h"
+#include "framework/ops/elementwise.h"
+#include "framework/ops/iter.h"
+#include "framework/ops/matmul.h"
+#include "framework/ops/reduce.h"
+#include "framework/ops/shape.h"
+#include "framework/ops/softmax.h"
+#include "framework/random.h"
+
+namespace heed {
+namespace {
+
+constexpr float kNegInf = -std::numeric_limits<float>::infinity();
+
+void check_qkv(const Tensor& q, const Tensor& k, const Tensor& v) {
+  auto fail = [&](const std::string& why) {
+    throw Error("attention: " + why + " (q " + shape_str(q.shape()) + ", k " + shape_str(k.shape()) + ", v " +
+                shape_str(v.shape()) + ")");
+  };
+  if (q.dim() != 4 || k.dim() != 4 || v.dim() != 4) fail("q, k, v must be (B, H, T, D)");
+  if (q.size(0) != k.size(0) || q.size(0) != v.size(0)) fail("batch sizes differ");
+  if (q.size(1) != k.size(1) || q.size(1) != v.size(1)) fail("head counts differ");
+  if (q.size(3) != k.size(3)) fail("q and k head dims differ");
+  if (k.size(2) != v.size(2)) fail("k and v lengths differ");
+}
+
+// P (in place) -> dropout(P) with the mask from (seed, base); returns the scale.
+void apply_dropout(float* p, int64_t n, float rate, uint64_t seed, uint64_t base) {
+  const float scale = 1.0f / (1.0f - rate);
+  for (int64_t i = 0; i < n; ++i) p[i] = uniform01(seed, base + i) < rate ? 0.0f : p[i] * scale;
+}
+
+}  // namespace
+
+AttentionCoreOutput scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tensor& v,
+                                                 const Tensor& bias, const Tensor& mask, float dropout_p,
+                                                 bool training, float scale) {
+  check_qkv(q, k, v);
+  if (!(dropout_p >= 0.0f && dropout_p < 1.0f)) throw Error("attention: dropout must be in [0, 1)");
+  const int64_t B = q.size(0), H = q.size(1), Tq = q.size(2), Tk = k.size(2), D = q.size(3);
+  const Shape score_shape = {B, H, Tq, Tk};
+  for (const Tensor* t : {&bias, &mask})
+    if (t->defined() && broadcast_shapes(t->shape(), score_shape, "attention bias/mask") != score_shape)
+      throw Error("attention: bias/mask " + shape_str(t->shape()) + " does not broadcast to scores " +
+                  shape_str(score_shape));
+  if (scale <= 0.0f) scale = 1.0f / std::sqrt(static_cast<float>(D));
+
+  Tensor probs, dropped;
+  uint64_t seed = 0, base = 0;
+  const bool use_dropout = training && dropout_p > 0.0f;
+  Tensor out;
+  {
+    NoGradGuard no_grad;
+    Tensor qd = q.detach(), kd = k.detach(), vd = v.detach();
+    Tensor scores = mul(matmul(qd, transpose(kd, -1, -2)), scale);  // (B, H, Tq, Tk), contiguous
+    if (bias.defined()) add_(scores, bias.detach());
+    if (mask.defined()) add_(scores, mask.detach());
+    probs = Tensor::empty(score_shape);
+    softmax_rows(scores.data<float>(), probs.data<float>(), B * H * Tq, Tk);
+    dropped = probs;
+    if (use_dropout) {
+      seed = global_rng().seed;
+      base = rng_reserve(static_cast<uint64_t>(probs.numel()));
+      dropped = probs.clone();
+      apply_dropout(dropped.data<float>(), dropped.numel(), dropout_p, seed, base);
+    }
+    out = matmul(dropped, vd);  // (B, H, Tq, Dv)
+  }
+  std::vector<Tensor> inputs = {q, k, v};
+  if (bias.defined()) inputs.push_back(bias);
+  out = record(out, "scaled_dot_product_attention", inputs,
+               [q, k, v, bias, probs, dropped, use_dropout, dropout_p, seed, base, scale,
+                score_shape](const Tensor& g) -> std::vector<Tensor> {
+    // dV = P̃ᵀ·dO; dP̃ = dO·Vᵀ; dP = dropout⁻(dP̃); dS = P ⊙ (dP − rowsum(dP ⊙ P));
+    // dq = dS·k·scale; dk = dSᵀ·q·scale; dbias = dS summed to its shape.
+    Tensor qd = q.detach(), kd = k.detach(), vd = v.detach();
+    Tensor gv, gq, gk, gb;
+    if (v.requires_grad()) gv = matmul(transpose(dropped, -1, -2), g);
+    Tensor dp = matmul(g, transpose(vd, -1, -2));  // contiguous (B, H, Tq, Tk)
+    if (use_dropout) apply_dropout(dp.data<float>(), dp.numel(), dropout_p, seed, base);
+    Tensor ds = Tensor::empty(score_shape);
+    const int64_t tk = score_shape[3];
+    softmax_rows_backward(probs.data<float>(), dp.data<float>(), ds.data<float>(), dp.numel() / std::max<int64_t>(tk, 1), tk);
+    if (bias.defined() && bias.requires_grad()) gb = sum_to(ds, bias.shape());
+    if (q.requires_grad()) gq = mul(matmul(ds, kd), scale);
+    if (k.requires_grad()) gk = mul(matmul(transpose(ds, -1, -2), qd), scale);
+    std::vector<Tensor> grads = {gq, gk, gv};
+    if (bias.defined()) grads.push_back(gb);
+    return grads;
+  });
+  return {out, probs};
+}
+
+Tensor causal_mask(int64_t tq, int64_t tk) {
+  Tensor m = Tensor::zeros({tq, tk});
+  float* p = m.data<float>();
+  const int64_t shift = tk - tq;
+  for (int64_t i = 0; i < tq; ++i)
+    for (int64_t j = i + shift + 1; j < tk; ++j) p[i * tk + j] = kNegInf;
+  return m;
+}
+
+Tensor key_padding_mask(const Tensor& padding) {
+  if (padding.dim() != 2) throw Error("key_padding_mask: padding must be (B, Tk), got " + shape_str(padding.shape()));
+  std::vector<float> v = padding.to_vector();
+  for (float& x : v) x = x != 0 ? kNegInf : 0.0f;
+  return Tensor::from_vector(v, {padding.size(0), 1, 1, padding.size(1)});
+}
+
+}  // namespace heed
