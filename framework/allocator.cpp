@@ -92,7 +92,9 @@ AllocatorStats allocator_stats() {
   return c.stats;
 }
 
-bool allocator_caches() { return kCaching; }
+bool allocator_caches() {
+  return kCaching;
+}
 
 void allocator_release_cached() {
   Cache& c = cache();

@@ -19,7 +19,7 @@ struct AllocatorStats {
 void* allocate(std::size_t bytes);
 void deallocate(void* ptr, std::size_t bytes);
 AllocatorStats allocator_stats();
-bool allocator_caches();       // false in sanitizer builds
+bool allocator_caches();          // false in sanitizer builds
 void allocator_release_cached();  // returns cached buffers to the OS
 
 }  // namespace heed

@@ -10,10 +10,16 @@ namespace {
 thread_local bool g_grad_enabled = true;
 }
 
-bool grad_enabled() { return g_grad_enabled; }
+bool grad_enabled() {
+  return g_grad_enabled;
+}
 
-NoGradGuard::NoGradGuard() : previous_(g_grad_enabled) { g_grad_enabled = false; }
-NoGradGuard::~NoGradGuard() { g_grad_enabled = previous_; }
+NoGradGuard::NoGradGuard() : previous_(g_grad_enabled) {
+  g_grad_enabled = false;
+}
+NoGradGuard::~NoGradGuard() {
+  g_grad_enabled = previous_;
+}
 
 bool needs_grad(std::initializer_list<const Tensor*> inputs) {
   if (!g_grad_enabled) return false;
@@ -56,7 +62,8 @@ void accumulate_grad(TensorImpl& t, const Tensor& g) {
 
 // Post-order DFS without recursion: a node is emitted after all nodes it depends on.
 // Holds shared pointers: releasing a node frees its inputs, which may be visited later.
-static std::vector<std::shared_ptr<TensorImpl>> topological_order(const std::shared_ptr<TensorImpl>& root) {
+static std::vector<std::shared_ptr<TensorImpl>> topological_order(
+    const std::shared_ptr<TensorImpl>& root) {
   std::vector<std::shared_ptr<TensorImpl>> order;
   std::unordered_set<TensorImpl*> visited;
   std::unordered_map<TensorImpl*, std::shared_ptr<TensorImpl>> keep;
@@ -122,9 +129,9 @@ void Tensor::backward(const Tensor& grad_output) const {
       const Tensor& in = inputs[i];
       if (!grads[i].defined() || !in.defined() || !in.requires_grad()) continue;
       if (grads[i].shape() != in.shape())
-        throw Error(std::string("internal: backward of ") + node.name() + " gave a gradient of shape " +
-                    shape_str(grads[i].shape()) + " for input " + std::to_string(i) + " of shape " +
-                    shape_str(in.shape()));
+        throw Error(std::string("internal: backward of ") + node.name() +
+                    " gave a gradient of shape " + shape_str(grads[i].shape()) + " for input " +
+                    std::to_string(i) + " of shape " + shape_str(in.shape()));
       TensorImpl* key = in.impl_ptr().get();
       auto slot = pending.find(key);
       if (slot == pending.end()) {

@@ -1,9 +1,9 @@
 #include "framework/dnnl_matmul.h"
 
+#include <omp.h>
 #include <map>
 #include <mutex>
 #include <oneapi/dnnl/dnnl.hpp>
-#include <omp.h>
 
 #include "framework/runtime.h"
 
@@ -85,16 +85,18 @@ void dnnl_matmul(const Tensor& a, const Tensor& b, const Tensor& bias, const Ten
       dnnl::memory::dims bd(c.dim(), 1);
       bd.back() = c.shape().back();
       Shape bs = contiguous_strides(Shape(bd.begin(), bd.end()));
-      entry.bias = dnnl::memory::desc(bd, dnnl::memory::data_type::f32, dnnl::memory::dims(bs.begin(), bs.end()));
+      entry.bias = dnnl::memory::desc(bd, dnnl::memory::data_type::f32,
+                                      dnnl::memory::dims(bs.begin(), bs.end()));
     }
     try {
-      dnnl::matmul::desc d = bias.defined() ? dnnl::matmul::desc(entry.a, entry.b, entry.bias, entry.c)
-                                            : dnnl::matmul::desc(entry.a, entry.b, entry.c);
+      dnnl::matmul::desc d = bias.defined()
+                                 ? dnnl::matmul::desc(entry.a, entry.b, entry.bias, entry.c)
+                                 : dnnl::matmul::desc(entry.a, entry.b, entry.c);
       entry.primitive = dnnl::matmul(dnnl::matmul::primitive_desc(d, cpu_engine()));
     } catch (const dnnl::error& e) {
-      throw Error("matmul: oneDNN rejected a " + shape_str(a.shape()) + " @ " + shape_str(b.shape()) +
-                  " product (strides " + shape_str(a.strides()) + ", " + shape_str(b.strides()) +
-                  "): " + e.what());
+      throw Error("matmul: oneDNN rejected a " + shape_str(a.shape()) + " @ " +
+                  shape_str(b.shape()) + " product (strides " + shape_str(a.strides()) + ", " +
+                  shape_str(b.strides()) + "): " + e.what());
     }
     it = cc.entries.emplace(std::move(key), std::move(entry)).first;
   }
@@ -126,25 +128,45 @@ void set_num_threads(int n) {
   dnnl_clear_cache();
 }
 
-int num_threads() { return omp_get_max_threads(); }
+int num_threads() {
+  return omp_get_max_threads();
+}
 
 const char* onednn_info() {
   static std::string info = [] {
     const dnnl_version_t* v = dnnl_version();
     std::string isa;
     switch (dnnl::get_effective_cpu_isa()) {
-      case dnnl::cpu_isa::avx512_core_amx: isa = "avx512_core_amx"; break;
-      case dnnl::cpu_isa::avx512_core_bf16: isa = "avx512_core_bf16"; break;
-      case dnnl::cpu_isa::avx512_core_vnni: isa = "avx512_core_vnni"; break;
-      case dnnl::cpu_isa::avx512_core: isa = "avx512_core"; break;
-      case dnnl::cpu_isa::avx2_vnni: isa = "avx2_vnni"; break;
-      case dnnl::cpu_isa::avx2: isa = "avx2"; break;
-      case dnnl::cpu_isa::avx: isa = "avx"; break;
-      case dnnl::cpu_isa::sse41: isa = "sse41"; break;
-      default: isa = "other"; break;
+      case dnnl::cpu_isa::avx512_core_amx:
+        isa = "avx512_core_amx";
+        break;
+      case dnnl::cpu_isa::avx512_core_bf16:
+        isa = "avx512_core_bf16";
+        break;
+      case dnnl::cpu_isa::avx512_core_vnni:
+        isa = "avx512_core_vnni";
+        break;
+      case dnnl::cpu_isa::avx512_core:
+        isa = "avx512_core";
+        break;
+      case dnnl::cpu_isa::avx2_vnni:
+        isa = "avx2_vnni";
+        break;
+      case dnnl::cpu_isa::avx2:
+        isa = "avx2";
+        break;
+      case dnnl::cpu_isa::avx:
+        isa = "avx";
+        break;
+      case dnnl::cpu_isa::sse41:
+        isa = "sse41";
+        break;
+      default:
+        isa = "other";
+        break;
     }
-    return std::to_string(v->major) + "." + std::to_string(v->minor) + "." + std::to_string(v->patch) +
-           " (" + isa + ")";
+    return std::to_string(v->major) + "." + std::to_string(v->minor) + "." +
+           std::to_string(v->patch) + " (" + isa + ")";
   }();
   return info.c_str();
 }

@@ -93,8 +93,8 @@ GradcheckReport gradcheck(const GradcheckFn& f, const std::vector<Tensor>& input
       if (err / bound > worst_element) {
         worst_element = err / bound;
         std::ostringstream s;
-        s << "input " << k << " " << index_str(x.shape(), i) << ": analytic " << analytic[i] << ", numeric "
-          << numeric;
+        s << "input " << k << " " << index_str(x.shape(), i) << ": analytic " << analytic[i]
+          << ", numeric " << numeric;
         report.worst = s.str();
       }
       if (err > bound && report.ok) {

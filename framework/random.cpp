@@ -17,7 +17,9 @@ RngState& global_rng() {
   return state;
 }
 
-void manual_seed(uint64_t seed) { global_rng() = RngState{seed, 0}; }
+void manual_seed(uint64_t seed) {
+  global_rng() = RngState{seed, 0};
+}
 
 uint64_t rng_reserve(uint64_t n) {
   RngState& s = global_rng();

@@ -8,7 +8,8 @@ namespace heed {
 
 // SplitMix64 finalizer over (seed, counter): a strong 64-bit mix, cheap and stateless.
 inline uint64_t mix64(uint64_t seed, uint64_t counter) {
-  uint64_t z = seed * 0x9E3779B97F4A7C15ull + counter * 0xD1B54A32D192ED03ull + 0x632BE59BD9B4E019ull;
+  uint64_t z =
+      seed * 0x9E3779B97F4A7C15ull + counter * 0xD1B54A32D192ED03ull + 0x632BE59BD9B4E019ull;
   z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
   z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
   return z ^ (z >> 31);
@@ -39,7 +40,11 @@ class Rng {
   explicit Rng(uint64_t seed, uint64_t counter = 0) : seed_(seed), counter_(counter) {}
   uint64_t next_u64() { return mix64(seed_, counter_++); }
   float uniform() { return uniform01(seed_, counter_++); }
-  float normal() { float v = normal01(seed_, counter_); counter_ += 2; return v; }
+  float normal() {
+    float v = normal01(seed_, counter_);
+    counter_ += 2;
+    return v;
+  }
   // Uniform integer in [low, high).
   int64_t randint(int64_t low, int64_t high) {
     return low + static_cast<int64_t>(next_u64() % static_cast<uint64_t>(high - low));

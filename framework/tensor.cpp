@@ -13,18 +13,24 @@ namespace heed {
 
 std::size_t dtype_size(DType dtype) {
   switch (dtype) {
-    case DType::F32: return 4;
-    case DType::I32: return 4;
-    case DType::I64: return 8;
+    case DType::F32:
+      return 4;
+    case DType::I32:
+      return 4;
+    case DType::I64:
+      return 8;
   }
   return 4;
 }
 
 const char* dtype_name(DType dtype) {
   switch (dtype) {
-    case DType::F32: return "float32";
-    case DType::I32: return "int32";
-    case DType::I64: return "int64";
+    case DType::F32:
+      return "float32";
+    case DType::I32:
+      return "int32";
+    case DType::I64:
+      return "int64";
   }
   return "?";
 }
@@ -63,7 +69,9 @@ int64_t wrap_dim(int64_t d, int64_t ndim, const char* op) {
 }
 
 Storage::Storage(std::size_t nbytes) : data(allocate(nbytes)), bytes(nbytes) {}
-Storage::~Storage() { deallocate(data, bytes); }
+Storage::~Storage() {
+  deallocate(data, bytes);
+}
 
 Tensor Tensor::empty(const Shape& shape, DType dtype) {
   for (int64_t d : shape)
@@ -137,7 +145,9 @@ Tensor Tensor::uniform(const Shape& shape, uint64_t seed, float low, float high)
   return t;
 }
 
-int64_t Tensor::size(int64_t d) const { return shape()[wrap_dim(d, dim(), "size")]; }
+int64_t Tensor::size(int64_t d) const {
+  return shape()[wrap_dim(d, dim(), "size")];
+}
 
 bool Tensor::is_contiguous() const {
   const TensorImpl& t = impl();
@@ -151,7 +161,8 @@ bool Tensor::is_contiguous() const {
 }
 
 float Tensor::item() const {
-  if (numel() != 1) throw Error("item(): tensor of shape " + shape_str(shape()) + " is not one value");
+  if (numel() != 1)
+    throw Error("item(): tensor of shape " + shape_str(shape()) + " is not one value");
   return to_vector()[0];
 }
 
@@ -159,9 +170,15 @@ std::vector<float> Tensor::to_vector() const {
   std::vector<float> out(numel());
   Tensor c = contiguous();
   switch (dtype()) {
-    case DType::F32: std::copy_n(c.data<float>(), out.size(), out.begin()); break;
-    case DType::I32: std::copy_n(c.data<int32_t>(), out.size(), out.begin()); break;
-    case DType::I64: std::copy_n(c.data<int64_t>(), out.size(), out.begin()); break;
+    case DType::F32:
+      std::copy_n(c.data<float>(), out.size(), out.begin());
+      break;
+    case DType::I32:
+      std::copy_n(c.data<int32_t>(), out.size(), out.begin());
+      break;
+    case DType::I64:
+      std::copy_n(c.data<int64_t>(), out.size(), out.begin());
+      break;
   }
   return out;
 }
@@ -170,17 +187,23 @@ std::vector<int64_t> Tensor::to_ints() const {
   std::vector<int64_t> out(numel());
   Tensor c = contiguous();
   switch (dtype()) {
-    case DType::F32: std::copy_n(c.data<float>(), out.size(), out.begin()); break;
-    case DType::I32: std::copy_n(c.data<int32_t>(), out.size(), out.begin()); break;
-    case DType::I64: std::copy_n(c.data<int64_t>(), out.size(), out.begin()); break;
+    case DType::F32:
+      std::copy_n(c.data<float>(), out.size(), out.begin());
+      break;
+    case DType::I32:
+      std::copy_n(c.data<int32_t>(), out.size(), out.begin());
+      break;
+    case DType::I64:
+      std::copy_n(c.data<int64_t>(), out.size(), out.begin());
+      break;
   }
   return out;
 }
 
 float Tensor::at(std::initializer_list<int64_t> index) const {
   if (static_cast<int64_t>(index.size()) != dim())
-    throw Error("at(): " + std::to_string(index.size()) + " indices for a " + std::to_string(dim()) +
-                "-d tensor");
+    throw Error("at(): " + std::to_string(index.size()) + " indices for a " +
+                std::to_string(dim()) + "-d tensor");
   int64_t off = offset();
   int64_t d = 0;
   for (int64_t i : index) {
@@ -189,21 +212,27 @@ float Tensor::at(std::initializer_list<int64_t> index) const {
   }
   const void* base = storage()->data;
   switch (dtype()) {
-    case DType::F32: return static_cast<const float*>(base)[off];
-    case DType::I32: return static_cast<float>(static_cast<const int32_t*>(base)[off]);
-    case DType::I64: return static_cast<float>(static_cast<const int64_t*>(base)[off]);
+    case DType::F32:
+      return static_cast<const float*>(base)[off];
+    case DType::I32:
+      return static_cast<float>(static_cast<const int32_t*>(base)[off]);
+    case DType::I64:
+      return static_cast<float>(static_cast<const int64_t*>(base)[off]);
   }
   return 0;
 }
 
 Tensor& Tensor::set_requires_grad(bool on) {
-  if (on && dtype() != DType::F32) throw Error("set_requires_grad(): only float32 tensors have gradients");
+  if (on && dtype() != DType::F32)
+    throw Error("set_requires_grad(): only float32 tensors have gradients");
   if (!is_leaf()) throw Error("set_requires_grad(): only leaf tensors can be marked");
   impl().requires_grad = on;
   return *this;
 }
 
-Tensor Tensor::grad() const { return impl().grad ? Tensor(impl().grad) : Tensor(); }
+Tensor Tensor::grad() const {
+  return impl().grad ? Tensor(impl().grad) : Tensor();
+}
 
 void Tensor::set_grad(const Tensor& g) {
   if (g.defined() && g.shape() != shape())
@@ -213,7 +242,9 @@ void Tensor::set_grad(const Tensor& g) {
   impl().grad = g.defined() ? g.clone().impl_ptr() : nullptr;
 }
 
-void Tensor::zero_grad() { impl().grad.reset(); }
+void Tensor::zero_grad() {
+  impl().grad.reset();
+}
 
 Tensor Tensor::detach() const {
   auto impl = std::make_shared<TensorImpl>();
@@ -231,16 +262,32 @@ Tensor Tensor::clone() const {
   return out;
 }
 
-Tensor Tensor::reshape(const Shape& s) const { return heed::reshape(*this, s); }
-Tensor Tensor::view(const Shape& s) const { return heed::view(*this, s); }
-Tensor Tensor::transpose(int64_t d0, int64_t d1) const { return heed::transpose(*this, d0, d1); }
-Tensor Tensor::permute(const Shape& order) const { return heed::permute(*this, order); }
+Tensor Tensor::reshape(const Shape& s) const {
+  return heed::reshape(*this, s);
+}
+Tensor Tensor::view(const Shape& s) const {
+  return heed::view(*this, s);
+}
+Tensor Tensor::transpose(int64_t d0, int64_t d1) const {
+  return heed::transpose(*this, d0, d1);
+}
+Tensor Tensor::permute(const Shape& order) const {
+  return heed::permute(*this, order);
+}
 Tensor Tensor::slice(int64_t d, int64_t start, int64_t end) const {
   return heed::slice(*this, d, start, end);
 }
-Tensor Tensor::unsqueeze(int64_t d) const { return heed::unsqueeze(*this, d); }
-Tensor Tensor::squeeze(int64_t d) const { return heed::squeeze(*this, d); }
-Tensor Tensor::expand(const Shape& s) const { return heed::expand(*this, s); }
-Tensor Tensor::contiguous() const { return heed::contiguous(*this); }
+Tensor Tensor::unsqueeze(int64_t d) const {
+  return heed::unsqueeze(*this, d);
+}
+Tensor Tensor::squeeze(int64_t d) const {
+  return heed::squeeze(*this, d);
+}
+Tensor Tensor::expand(const Shape& s) const {
+  return heed::expand(*this, s);
+}
+Tensor Tensor::contiguous() const {
+  return heed::contiguous(*this);
+}
 
 }  // namespace heed

@@ -48,8 +48,8 @@ struct TensorImpl {
   Shape strides;  // in elements
   DType dtype = DType::F32;
   bool requires_grad = false;
-  std::shared_ptr<TensorImpl> grad;   // same shape, contiguous; set by backward()
-  std::shared_ptr<Node> grad_fn;      // null for leaves
+  std::shared_ptr<TensorImpl> grad;  // same shape, contiguous; set by backward()
+  std::shared_ptr<Node> grad_fn;     // null for leaves
 };
 
 class Tensor {
@@ -86,23 +86,23 @@ class Tensor {
   // Pointer to element 0 of this view. Checks the dtype.
   template <typename T>
   T* data() const;
-  float item() const;                      // one-element tensor
-  std::vector<float> to_vector() const;    // values in row-major order (any strides, any dtype)
-  std::vector<int64_t> to_ints() const;    // for index tensors
+  float item() const;                    // one-element tensor
+  std::vector<float> to_vector() const;  // values in row-major order (any strides, any dtype)
+  std::vector<int64_t> to_ints() const;  // for index tensors
   float at(std::initializer_list<int64_t> index) const;
 
   // --- autograd ---
   bool requires_grad() const { return impl().requires_grad; }
   // Marks a leaf as a parameter/input whose gradient backward() accumulates.
   Tensor& set_requires_grad(bool on = true);
-  Tensor grad() const;           // undefined until backward() reached it
+  Tensor grad() const;  // undefined until backward() reached it
   void set_grad(const Tensor& g);
-  void zero_grad();              // drops the gradient (next backward writes it fresh)
+  void zero_grad();  // drops the gradient (next backward writes it fresh)
   bool is_leaf() const { return impl().grad_fn == nullptr; }
   // Reverse-mode autodiff from this scalar (or from `grad_output` of the same shape).
   void backward(const Tensor& grad_output = Tensor()) const;
-  Tensor detach() const;         // same storage, no autograd history
-  Tensor clone() const;          // contiguous copy with no autograd history
+  Tensor detach() const;  // same storage, no autograd history
+  Tensor clone() const;   // contiguous copy with no autograd history
 
   // --- shorthand for the shape ops in ops/shape.h (differentiable) ---
   Tensor reshape(const Shape& shape) const;
@@ -129,11 +129,17 @@ class Tensor {
 template <typename T>
 constexpr DType dtype_of();
 template <>
-constexpr DType dtype_of<float>() { return DType::F32; }
+constexpr DType dtype_of<float>() {
+  return DType::F32;
+}
 template <>
-constexpr DType dtype_of<int32_t>() { return DType::I32; }
+constexpr DType dtype_of<int32_t>() {
+  return DType::I32;
+}
 template <>
-constexpr DType dtype_of<int64_t>() { return DType::I64; }
+constexpr DType dtype_of<int64_t>() {
+  return DType::I64;
+}
 
 template <typename T>
 T* Tensor::data() const {

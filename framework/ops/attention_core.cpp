@@ -19,8 +19,8 @@ constexpr float kNegInf = -std::numeric_limits<float>::infinity();
 
 void check_qkv(const Tensor& q, const Tensor& k, const Tensor& v) {
   auto fail = [&](const std::string& why) {
-    throw Error("attention: " + why + " (q " + shape_str(q.shape()) + ", k " + shape_str(k.shape()) + ", v " +
-                shape_str(v.shape()) + ")");
+    throw Error("attention: " + why + " (q " + shape_str(q.shape()) + ", k " +
+                shape_str(k.shape()) + ", v " + shape_str(v.shape()) + ")");
   };
   if (q.dim() != 4 || k.dim() != 4 || v.dim() != 4) fail("q, k, v must be (B, H, T, D)");
   if (q.size(0) != k.size(0) || q.size(0) != v.size(0)) fail("batch sizes differ");
@@ -38,16 +38,17 @@ void apply_dropout(float* p, int64_t n, float rate, uint64_t seed, uint64_t base
 }  // namespace
 
 AttentionCoreOutput scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tensor& v,
-                                                 const Tensor& bias, const Tensor& mask, float dropout_p,
-                                                 bool training, float scale) {
+                                                 const Tensor& bias, const Tensor& mask,
+                                                 float dropout_p, bool training, float scale) {
   check_qkv(q, k, v);
   if (!(dropout_p >= 0.0f && dropout_p < 1.0f)) throw Error("attention: dropout must be in [0, 1)");
   const int64_t B = q.size(0), H = q.size(1), Tq = q.size(2), Tk = k.size(2), D = q.size(3);
   const Shape score_shape = {B, H, Tq, Tk};
   for (const Tensor* t : {&bias, &mask})
-    if (t->defined() && broadcast_shapes(t->shape(), score_shape, "attention bias/mask") != score_shape)
-      throw Error("attention: bias/mask " + shape_str(t->shape()) + " does not broadcast to scores " +
-                  shape_str(score_shape));
+    if (t->defined() &&
+        broadcast_shapes(t->shape(), score_shape, "attention bias/mask") != score_shape)
+      throw Error("attention: bias/mask " + shape_str(t->shape()) +
+                  " does not broadcast to scores " + shape_str(score_shape));
   if (scale <= 0.0f) scale = 1.0f / std::sqrt(static_cast<float>(D));
 
   Tensor probs, dropped;
@@ -76,23 +77,25 @@ AttentionCoreOutput scaled_dot_product_attention(const Tensor& q, const Tensor& 
   out = record(out, "scaled_dot_product_attention", inputs,
                [q, k, v, bias, probs, dropped, use_dropout, dropout_p, seed, base, scale,
                 score_shape](const Tensor& g) -> std::vector<Tensor> {
-    // dV = P̃ᵀ·dO; dP̃ = dO·Vᵀ; dP = dropout⁻(dP̃); dS = P ⊙ (dP − rowsum(dP ⊙ P));
-    // dq = dS·k·scale; dk = dSᵀ·q·scale; dbias = dS summed to its shape.
-    Tensor qd = q.detach(), kd = k.detach(), vd = v.detach();
-    Tensor gv, gq, gk, gb;
-    if (v.requires_grad()) gv = matmul(transpose(dropped, -1, -2), g);
-    Tensor dp = matmul(g, transpose(vd, -1, -2));  // contiguous (B, H, Tq, Tk)
-    if (use_dropout) apply_dropout(dp.data<float>(), dp.numel(), dropout_p, seed, base);
-    Tensor ds = Tensor::empty(score_shape);
-    const int64_t tk = score_shape[3];
-    softmax_rows_backward(probs.data<float>(), dp.data<float>(), ds.data<float>(), dp.numel() / std::max<int64_t>(tk, 1), tk);
-    if (bias.defined() && bias.requires_grad()) gb = sum_to(ds, bias.shape());
-    if (q.requires_grad()) gq = mul(matmul(ds, kd), scale);
-    if (k.requires_grad()) gk = mul(matmul(transpose(ds, -1, -2), qd), scale);
-    std::vector<Tensor> grads = {gq, gk, gv};
-    if (bias.defined()) grads.push_back(gb);
-    return grads;
-  });
+                 // dV = P̃ᵀ·dO; dP̃ = dO·Vᵀ; dP = dropout⁻(dP̃); dS = P ⊙ (dP − rowsum(dP ⊙ P));
+                 // dq = dS·k·scale; dk = dSᵀ·q·scale; dbias = dS summed to its shape.
+                 Tensor qd = q.detach(), kd = k.detach(), vd = v.detach();
+                 Tensor gv, gq, gk, gb;
+                 if (v.requires_grad()) gv = matmul(transpose(dropped, -1, -2), g);
+                 Tensor dp = matmul(g, transpose(vd, -1, -2));  // contiguous (B, H, Tq, Tk)
+                 if (use_dropout)
+                   apply_dropout(dp.data<float>(), dp.numel(), dropout_p, seed, base);
+                 Tensor ds = Tensor::empty(score_shape);
+                 const int64_t tk = score_shape[3];
+                 softmax_rows_backward(probs.data<float>(), dp.data<float>(), ds.data<float>(),
+                                       dp.numel() / std::max<int64_t>(tk, 1), tk);
+                 if (bias.defined() && bias.requires_grad()) gb = sum_to(ds, bias.shape());
+                 if (q.requires_grad()) gq = mul(matmul(ds, kd), scale);
+                 if (k.requires_grad()) gk = mul(matmul(transpose(ds, -1, -2), qd), scale);
+                 std::vector<Tensor> grads = {gq, gk, gv};
+                 if (bias.defined()) grads.push_back(gb);
+                 return grads;
+               });
   return {out, probs};
 }
 
@@ -106,7 +109,8 @@ Tensor causal_mask(int64_t tq, int64_t tk) {
 }
 
 Tensor key_padding_mask(const Tensor& padding) {
-  if (padding.dim() != 2) throw Error("key_padding_mask: padding must be (B, Tk), got " + shape_str(padding.shape()));
+  if (padding.dim() != 2)
+    throw Error("key_padding_mask: padding must be (B, Tk), got " + shape_str(padding.shape()));
   std::vector<float> v = padding.to_vector();
   for (float& x : v) x = x != 0 ? kNegInf : 0.0f;
   return Tensor::from_vector(v, {padding.size(0), 1, 1, padding.size(1)});

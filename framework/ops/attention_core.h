@@ -18,7 +18,8 @@ struct AttentionCoreOutput {
 // A query row whose keys are all hidden attends to nothing: its output is 0 (never NaN).
 // scale <= 0 means 1/sqrt(D). dropout_p applies to P only when training.
 AttentionCoreOutput scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tensor& v,
-                                                 const Tensor& bias = Tensor(), const Tensor& mask = Tensor(),
+                                                 const Tensor& bias = Tensor(),
+                                                 const Tensor& mask = Tensor(),
                                                  float dropout_p = 0.0f, bool training = false,
                                                  float scale = 0.0f);
 

@@ -1,9 +1,9 @@
 #include "framework/ops/elementwise.h"
 
 #include <Eigen/Core>
-#include <unsupported/Eigen/SpecialFunctions>
 #include <cmath>
 #include <numbers>
+#include <unsupported/Eigen/SpecialFunctions>
 
 #include "framework/autograd.h"
 #include "framework/ops/iter.h"
@@ -51,23 +51,24 @@ Tensor binary_map(const Tensor& a, const Tensor& b, const char* op, F f) {
     });
     return out;
   }
-  for_each_row<3>(shape, {broadcast_strides(a, shape), broadcast_strides(b, shape), out.strides()},
-                  [&](const std::array<int64_t, 3>& off, int64_t n, const std::array<int64_t, 3>& inc) {
-                    const float* x = pa + off[0];
-                    const float* y = pb + off[1];
-                    float* z = o + off[2];
-                    if (inc[0] == 1 && inc[1] == 1) {
-                      for (int64_t i = 0; i < n; ++i) z[i] = f(x[i], y[i]);
-                    } else if (inc[0] == 1 && inc[1] == 0) {
-                      const float yv = *y;
-                      for (int64_t i = 0; i < n; ++i) z[i] = f(x[i], yv);
-                    } else if (inc[0] == 0 && inc[1] == 1) {
-                      const float xv = *x;
-                      for (int64_t i = 0; i < n; ++i) z[i] = f(xv, y[i]);
-                    } else {
-                      for (int64_t i = 0; i < n; ++i) z[i] = f(x[i * inc[0]], y[i * inc[1]]);
-                    }
-                  });
+  for_each_row<3>(
+      shape, {broadcast_strides(a, shape), broadcast_strides(b, shape), out.strides()},
+      [&](const std::array<int64_t, 3>& off, int64_t n, const std::array<int64_t, 3>& inc) {
+        const float* x = pa + off[0];
+        const float* y = pb + off[1];
+        float* z = o + off[2];
+        if (inc[0] == 1 && inc[1] == 1) {
+          for (int64_t i = 0; i < n; ++i) z[i] = f(x[i], y[i]);
+        } else if (inc[0] == 1 && inc[1] == 0) {
+          const float yv = *y;
+          for (int64_t i = 0; i < n; ++i) z[i] = f(x[i], yv);
+        } else if (inc[0] == 0 && inc[1] == 1) {
+          const float xv = *x;
+          for (int64_t i = 0; i < n; ++i) z[i] = f(xv, y[i]);
+        } else {
+          for (int64_t i = 0; i < n; ++i) z[i] = f(x[i * inc[0]], y[i * inc[1]]);
+        }
+      });
   return out;
 }
 
@@ -122,7 +123,8 @@ Tensor div(const Tensor& a, const Tensor& b) {
     if (a.requires_grad()) ga = sum_to(div(g, b.detach()), a.shape());
     if (b.requires_grad()) {
       // d(a/b)/db = -(a/b)/b
-      Tensor t = binary_map(out.detach(), b.detach(), "div", [](float q, float y) { return -q / y; });
+      Tensor t =
+          binary_map(out.detach(), b.detach(), "div", [](float q, float y) { return -q / y; });
       gb = sum_to(mul(g, t), b.shape());
     }
     return {ga, gb};
@@ -136,9 +138,8 @@ Tensor add(const Tensor& a, float b) {
 
 Tensor mul(const Tensor& a, float b) {
   Tensor out = unary_map(a, "mul", [b](const auto& x) { return x * b; });
-  return record(out, "mul_scalar", {a}, [b](const Tensor& g) -> std::vector<Tensor> {
-    return {mul(g, b)};
-  });
+  return record(out, "mul_scalar", {a},
+                [b](const Tensor& g) -> std::vector<Tensor> { return {mul(g, b)}; });
 }
 
 // ---- unary: forward on Eigen arrays, backward as one fused binary kernel ----
@@ -165,12 +166,15 @@ Tensor log(const Tensor& x) {
 Tensor sqrt(const Tensor& x) {
   Tensor out = unary_map(x, "sqrt", [](const auto& v) { return v.sqrt(); });
   return record(out, "sqrt", {x}, [out](const Tensor& g) -> std::vector<Tensor> {
-    return {binary_map(g, out.detach(), "sqrt_backward", [](float d, float y) { return 0.5f * d / y; })};
+    return {binary_map(g, out.detach(), "sqrt_backward",
+                       [](float d, float y) { return 0.5f * d / y; })};
   });
 }
 
 Tensor pow(const Tensor& x, float p) {
-  Tensor out = unary_map(x, "pow", [p](const auto& v) { return v.unaryExpr([p](float a) { return std::pow(a, p); }); });
+  Tensor out = unary_map(x, "pow", [p](const auto& v) {
+    return v.unaryExpr([p](float a) { return std::pow(a, p); });
+  });
   return record(out, "pow", {x}, [x, p](const Tensor& g) -> std::vector<Tensor> {
     return {binary_map(g, x.detach(), "pow_backward",
                        [p](float d, float v) { return d * p * std::pow(v, p - 1.0f); })};
@@ -180,21 +184,24 @@ Tensor pow(const Tensor& x, float p) {
 Tensor tanh(const Tensor& x) {
   Tensor out = unary_map(x, "tanh", [](const auto& v) { return v.tanh(); });
   return record(out, "tanh", {x}, [out](const Tensor& g) -> std::vector<Tensor> {
-    return {binary_map(g, out.detach(), "tanh_backward", [](float d, float y) { return d * (1 - y * y); })};
+    return {binary_map(g, out.detach(), "tanh_backward",
+                       [](float d, float y) { return d * (1 - y * y); })};
   });
 }
 
 Tensor sigmoid(const Tensor& x) {
   Tensor out = unary_map(x, "sigmoid", [](const auto& v) { return (1.0f + (-v).exp()).inverse(); });
   return record(out, "sigmoid", {x}, [out](const Tensor& g) -> std::vector<Tensor> {
-    return {binary_map(g, out.detach(), "sigmoid_backward", [](float d, float y) { return d * y * (1 - y); })};
+    return {binary_map(g, out.detach(), "sigmoid_backward",
+                       [](float d, float y) { return d * y * (1 - y); })};
   });
 }
 
 Tensor relu(const Tensor& x) {
   Tensor out = unary_map(x, "relu", [](const auto& v) { return v.max(0.0f); });
   return record(out, "relu", {x}, [x](const Tensor& g) -> std::vector<Tensor> {
-    return {binary_map(g, x.detach(), "relu_backward", [](float d, float v) { return v > 0 ? d : 0.0f; })};
+    return {binary_map(g, x.detach(), "relu_backward",
+                       [](float d, float v) { return v > 0 ? d : 0.0f; })};
   });
 }
 
@@ -203,23 +210,28 @@ constexpr float kInvSqrt2 = 0.70710678118654752f;
 }
 
 Tensor gelu(const Tensor& x) {
-  Tensor out = unary_map(x, "gelu", [](const auto& v) { return 0.5f * v * (1.0f + (v * kInvSqrt2).erf()); });
+  Tensor out =
+      unary_map(x, "gelu", [](const auto& v) { return 0.5f * v * (1.0f + (v * kInvSqrt2).erf()); });
   return record(out, "gelu", {x}, [x](const Tensor& g) -> std::vector<Tensor> {
     // d/dx x·Φ(x) = Φ(x) + x·φ(x)
     Tensor xd = x.detach();
-    Tensor cdf = unary_map(xd, "gelu_backward", [](const auto& v) { return 0.5f * (1.0f + (v * kInvSqrt2).erf()); });
+    Tensor cdf = unary_map(xd, "gelu_backward",
+                           [](const auto& v) { return 0.5f * (1.0f + (v * kInvSqrt2).erf()); });
     Tensor pdf = unary_map(xd, "gelu_backward", [](const auto& v) {
-      return v * (-0.5f * v.square()).exp() * static_cast<float>(0.5 * std::numbers::inv_sqrtpi * std::numbers::sqrt2);
+      return v * (-0.5f * v.square()).exp() *
+             static_cast<float>(0.5 * std::numbers::inv_sqrtpi * std::numbers::sqrt2);
     });
-    return {binary_map(g, binary_map(cdf, pdf, "gelu_backward", [](float c, float p) { return c + p; }),
-                       "gelu_backward", [](float d, float s) { return d * s; })};
+    return {
+        binary_map(g, binary_map(cdf, pdf, "gelu_backward", [](float c, float p) { return c + p; }),
+                   "gelu_backward", [](float d, float s) { return d * s; })};
   });
 }
 
 Tensor elu(const Tensor& x) {
   Tensor out = unary_map(x, "elu", [](const auto& v) { return (v > 0).select(v, v.exp() - 1.0f); });
   return record(out, "elu", {x}, [out](const Tensor& g) -> std::vector<Tensor> {
-    return {binary_map(g, out.detach(), "elu_backward", [](float d, float y) { return y > 0 ? d : d * (y + 1); })};
+    return {binary_map(g, out.detach(), "elu_backward",
+                       [](float d, float y) { return y > 0 ? d : d * (y + 1); })};
   });
 }
 
@@ -242,23 +254,31 @@ Tensor masked_fill(const Tensor& x, const Tensor& mask, float value) {
     throw Error("masked_fill: mask " + shape_str(mask.shape()) + " does not broadcast to " +
                 shape_str(x.shape()));
   Tensor m = mask_as_float(mask, x.shape(), "masked_fill");
-  Tensor out = binary_map(x, m, "masked_fill", [value](float v, float k) { return k != 0 ? value : v; });
+  Tensor out =
+      binary_map(x, m, "masked_fill", [value](float v, float k) { return k != 0 ? value : v; });
   return record(out, "masked_fill", {x}, [m](const Tensor& g) -> std::vector<Tensor> {
-    return {binary_map(g, m, "masked_fill_backward", [](float d, float k) { return k != 0 ? 0.0f : d; })};
+    return {binary_map(g, m, "masked_fill_backward",
+                       [](float d, float k) { return k != 0 ? 0.0f : d; })};
   });
 }
 
 Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
-  Shape shape = broadcast_shapes(broadcast_shapes(cond.shape(), a.shape(), "where"), b.shape(), "where");
+  Shape shape =
+      broadcast_shapes(broadcast_shapes(cond.shape(), a.shape(), "where"), b.shape(), "where");
   Tensor m = mask_as_float(cond, shape, "where");
   // a·m + b·(1-m) with exact selection (no arithmetic on the values).
   Tensor am = binary_map(a, m, "where", [](float v, float k) { return k != 0 ? v : 0.0f; });
-  Tensor out = binary_map(binary_map(b, m, "where", [](float v, float k) { return k != 0 ? 0.0f : v; }),
-                          am, "where", [](float x, float y) { return x + y; });
+  Tensor out =
+      binary_map(binary_map(b, m, "where", [](float v, float k) { return k != 0 ? 0.0f : v; }), am,
+                 "where", [](float x, float y) { return x + y; });
   Shape sa = a.shape(), sb = b.shape();
   return record(out, "where", {a, b}, [m, sa, sb](const Tensor& g) -> std::vector<Tensor> {
-    return {sum_to(binary_map(g, m, "where_backward", [](float d, float k) { return k != 0 ? d : 0.0f; }), sa),
-            sum_to(binary_map(g, m, "where_backward", [](float d, float k) { return k != 0 ? 0.0f : d; }), sb)};
+    return {sum_to(binary_map(g, m, "where_backward",
+                              [](float d, float k) { return k != 0 ? d : 0.0f; }),
+                   sa),
+            sum_to(binary_map(g, m, "where_backward",
+                              [](float d, float k) { return k != 0 ? 0.0f : d; }),
+                   sb)};
   });
 }
 
@@ -279,7 +299,8 @@ Tensor dropout_apply(const Tensor& x, float p, uint64_t seed, uint64_t base) {
 }  // namespace
 
 Tensor dropout(const Tensor& x, float p, bool training) {
-  if (!(p >= 0.0f && p < 1.0f)) throw Error("dropout: probability " + std::to_string(p) + " not in [0, 1)");
+  if (!(p >= 0.0f && p < 1.0f))
+    throw Error("dropout: probability " + std::to_string(p) + " not in [0, 1)");
   if (!training || p == 0.0f) return x;
   check_float(x, "dropout");
   const uint64_t seed = global_rng().seed;
@@ -296,7 +317,8 @@ void add_(const Tensor& dst, const Tensor& src, float alpha) {
   check_float(dst, "add_");
   check_float(src, "add_");
   if (broadcast_shapes(dst.shape(), src.shape(), "add_") != dst.shape())
-    throw Error("add_: " + shape_str(src.shape()) + " does not broadcast to " + shape_str(dst.shape()));
+    throw Error("add_: " + shape_str(src.shape()) + " does not broadcast to " +
+                shape_str(dst.shape()));
   float* d = dst.data<float>();
   const float* s = src.data<float>();
   if (src.shape() == dst.shape() && src.is_contiguous() && dst.is_contiguous()) {
@@ -305,30 +327,35 @@ void add_(const Tensor& dst, const Tensor& src, float alpha) {
     });
     return;
   }
-  for_each_row<2>(dst.shape(), {dst.strides(), broadcast_strides(src, dst.shape())},
-                  [&](const std::array<int64_t, 2>& off, int64_t n, const std::array<int64_t, 2>& inc) {
-                    for (int64_t i = 0; i < n; ++i) d[off[0] + i * inc[0]] += alpha * s[off[1] + i * inc[1]];
-                  });
+  for_each_row<2>(
+      dst.shape(), {dst.strides(), broadcast_strides(src, dst.shape())},
+      [&](const std::array<int64_t, 2>& off, int64_t n, const std::array<int64_t, 2>& inc) {
+        for (int64_t i = 0; i < n; ++i) d[off[0] + i * inc[0]] += alpha * s[off[1] + i * inc[1]];
+      });
 }
 
 void mul_(const Tensor& dst, float v) {
   check_float(dst, "mul_");
   float* d = dst.data<float>();
-  for_each_row<1>(dst.shape(), {dst.strides()},
-                  [&](const std::array<int64_t, 1>& off, int64_t n, const std::array<int64_t, 1>& inc) {
-                    for (int64_t i = 0; i < n; ++i) d[off[0] + i * inc[0]] *= v;
-                  });
+  for_each_row<1>(
+      dst.shape(), {dst.strides()},
+      [&](const std::array<int64_t, 1>& off, int64_t n, const std::array<int64_t, 1>& inc) {
+        for (int64_t i = 0; i < n; ++i) d[off[0] + i * inc[0]] *= v;
+      });
 }
 
 void fill_(const Tensor& dst, float v) {
   check_float(dst, "fill_");
   float* d = dst.data<float>();
-  for_each_row<1>(dst.shape(), {dst.strides()},
-                  [&](const std::array<int64_t, 1>& off, int64_t n, const std::array<int64_t, 1>& inc) {
-                    for (int64_t i = 0; i < n; ++i) d[off[0] + i * inc[0]] = v;
-                  });
+  for_each_row<1>(
+      dst.shape(), {dst.strides()},
+      [&](const std::array<int64_t, 1>& off, int64_t n, const std::array<int64_t, 1>& inc) {
+        for (int64_t i = 0; i < n; ++i) d[off[0] + i * inc[0]] = v;
+      });
 }
 
-void copy_(const Tensor& dst, const Tensor& src) { copy_strided(src, dst); }
+void copy_(const Tensor& dst, const Tensor& src) {
+  copy_strided(src, dst);
+}
 
 }  // namespace heed

@@ -30,16 +30,36 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b);
 // (seed, counter), and backward recomputes it instead of storing it.
 Tensor dropout(const Tensor& x, float p, bool training);
 
-inline Tensor operator+(const Tensor& a, const Tensor& b) { return add(a, b); }
-inline Tensor operator-(const Tensor& a, const Tensor& b) { return sub(a, b); }
-inline Tensor operator*(const Tensor& a, const Tensor& b) { return mul(a, b); }
-inline Tensor operator/(const Tensor& a, const Tensor& b) { return div(a, b); }
-inline Tensor operator+(const Tensor& a, float b) { return add(a, b); }
-inline Tensor operator-(const Tensor& a, float b) { return add(a, -b); }
-inline Tensor operator*(const Tensor& a, float b) { return mul(a, b); }
-inline Tensor operator*(float a, const Tensor& b) { return mul(b, a); }
-inline Tensor operator/(const Tensor& a, float b) { return mul(a, 1.0f / b); }
-inline Tensor operator-(const Tensor& x) { return neg(x); }
+inline Tensor operator+(const Tensor& a, const Tensor& b) {
+  return add(a, b);
+}
+inline Tensor operator-(const Tensor& a, const Tensor& b) {
+  return sub(a, b);
+}
+inline Tensor operator*(const Tensor& a, const Tensor& b) {
+  return mul(a, b);
+}
+inline Tensor operator/(const Tensor& a, const Tensor& b) {
+  return div(a, b);
+}
+inline Tensor operator+(const Tensor& a, float b) {
+  return add(a, b);
+}
+inline Tensor operator-(const Tensor& a, float b) {
+  return add(a, -b);
+}
+inline Tensor operator*(const Tensor& a, float b) {
+  return mul(a, b);
+}
+inline Tensor operator*(float a, const Tensor& b) {
+  return mul(b, a);
+}
+inline Tensor operator/(const Tensor& a, float b) {
+  return mul(a, 1.0f / b);
+}
+inline Tensor operator-(const Tensor& x) {
+  return neg(x);
+}
 
 // In place, no autograd: for gradients and optimizer state.
 void add_(const Tensor& dst, const Tensor& src, float alpha = 1.0f);  // dst += alpha * src

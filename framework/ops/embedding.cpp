@@ -15,8 +15,8 @@ Tensor embedding(const Tensor& weight, const Tensor& ids) {
   std::vector<int64_t> idv = ids.to_ints();
   for (int64_t id : idv)
     if (id < 0 || id >= V)
-      throw Error("embedding: token id " + std::to_string(id) + " out of range for a vocabulary of " +
-                  std::to_string(V));
+      throw Error("embedding: token id " + std::to_string(id) +
+                  " out of range for a vocabulary of " + std::to_string(V));
   Shape out_shape = ids.shape();
   out_shape.push_back(C);
   Tensor w = contiguous(weight.detach());
@@ -27,19 +27,20 @@ Tensor embedding(const Tensor& weight, const Tensor& ids) {
 #pragma omp parallel for schedule(static) if (n * C >= 65536)
   for (int64_t i = 0; i < n; ++i) std::memcpy(o + i * C, wp + idv[i] * C, C * sizeof(float));
   auto shared_ids = std::make_shared<std::vector<int64_t>>(std::move(idv));
-  return record(out, "embedding", {weight}, [shared_ids, V, C](const Tensor& g) -> std::vector<Tensor> {
-    Tensor gc = contiguous(g);
-    Tensor gw = Tensor::zeros({V, C});
-    const float* gp = gc.data<float>();
-    float* d = gw.data<float>();
-    const std::vector<int64_t>& idv = *shared_ids;
-    for (std::size_t i = 0; i < idv.size(); ++i) {
-      float* row = d + idv[i] * C;
-      const float* src = gp + i * C;
-      for (int64_t c = 0; c < C; ++c) row[c] += src[c];
-    }
-    return {gw};
-  });
+  return record(out, "embedding", {weight},
+                [shared_ids, V, C](const Tensor& g) -> std::vector<Tensor> {
+                  Tensor gc = contiguous(g);
+                  Tensor gw = Tensor::zeros({V, C});
+                  const float* gp = gc.data<float>();
+                  float* d = gw.data<float>();
+                  const std::vector<int64_t>& idv = *shared_ids;
+                  for (std::size_t i = 0; i < idv.size(); ++i) {
+                    float* row = d + idv[i] * C;
+                    const float* src = gp + i * C;
+                    for (int64_t c = 0; c < C; ++c) row[c] += src[c];
+                  }
+                  return {gw};
+                });
 }
 
 }  // namespace heed

@@ -34,17 +34,17 @@ void copy_strided(const Tensor& src, const Tensor& dst) {
   const std::size_t es = dtype_size(src.dtype());
   const char* s = static_cast<const char*>(src.storage()->data) + src.offset() * es;
   char* d = static_cast<char*>(dst.storage()->data) + dst.offset() * es;
-  for_each_row<2>(src.shape(), {src.strides(), dst.strides()},
-                  [&](const std::array<int64_t, 2>& off, int64_t n, const std::array<int64_t, 2>& inc) {
-                    const char* sp = s + off[0] * es;
-                    char* dp = d + off[1] * es;
-                    if (inc[0] == 1 && inc[1] == 1) {
-                      std::memcpy(dp, sp, n * es);
-                      return;
-                    }
-                    for (int64_t i = 0; i < n; ++i)
-                      std::memcpy(dp + i * inc[1] * es, sp + i * inc[0] * es, es);
-                  });
+  for_each_row<2>(
+      src.shape(), {src.strides(), dst.strides()},
+      [&](const std::array<int64_t, 2>& off, int64_t n, const std::array<int64_t, 2>& inc) {
+        const char* sp = s + off[0] * es;
+        char* dp = d + off[1] * es;
+        if (inc[0] == 1 && inc[1] == 1) {
+          std::memcpy(dp, sp, n * es);
+          return;
+        }
+        for (int64_t i = 0; i < n; ++i) std::memcpy(dp + i * inc[1] * es, sp + i * inc[0] * es, es);
+      });
 }
 
 }  // namespace heed

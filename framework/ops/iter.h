@@ -30,8 +30,7 @@ void for_each_row(const Shape& shape, std::array<Shape, N> strides, Fn&& fn) {
   for (std::size_t i = 0; i < shape.size(); ++i) {
     if (shape[i] == 1) continue;
     bool merge = !dims.empty();
-    for (std::size_t k = 0; k < N && merge; ++k)
-      merge = st[k].back() == strides[k][i] * shape[i];
+    for (std::size_t k = 0; k < N && merge; ++k) merge = st[k].back() == strides[k][i] * shape[i];
     if (merge) {
       dims.back() *= shape[i];
       for (std::size_t k = 0; k < N; ++k) st[k].back() = strides[k][i];

@@ -14,11 +14,13 @@ namespace heed {
 //                          dx = rstd · (dxhat − mean(dxhat) − xhat · mean(dxhat · xhat))
 //                          dw = Σ_rows g·xhat,  db = Σ_rows g
 Tensor layer_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, float eps) {
-  if (x.dtype() != DType::F32 || x.dim() == 0) throw Error("layer_norm: expects a float32 tensor (..., C)");
+  if (x.dtype() != DType::F32 || x.dim() == 0)
+    throw Error("layer_norm: expects a float32 tensor (..., C)");
   const int64_t C = x.shape().back();
   for (const Tensor* p : {&weight, &bias})
     if (p->defined() && (p->dim() != 1 || p->shape()[0] != C))
-      throw Error("layer_norm: parameter " + shape_str(p->shape()) + " for input " + shape_str(x.shape()));
+      throw Error("layer_norm: parameter " + shape_str(p->shape()) + " for input " +
+                  shape_str(x.shape()));
   const int64_t rows = C ? x.numel() / C : 0;
   Tensor xc = contiguous(x.detach());
   Tensor out = Tensor::empty(x.shape());
@@ -47,65 +49,66 @@ Tensor layer_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, flo
   std::vector<Tensor> inputs = {x};
   if (weight.defined()) inputs.push_back(weight);
   if (bias.defined()) inputs.push_back(bias);
-  return record(out, "layer_norm", inputs,
-                [x, xc, weight, bias, mean_t, rstd_t, rows, C](const Tensor& g) -> std::vector<Tensor> {
-    Tensor gc = contiguous(g);
-    const float* gp = gc.data<float>();
-    const float* xp = xc.data<float>();
-    const float* mp = mean_t.data<float>();
-    const float* rp = rstd_t.data<float>();
-    const float* w = weight.defined() ? weight.data<float>() : nullptr;
-    Tensor gx;
-    if (x.requires_grad()) {
-      gx = Tensor::empty(x.shape());
-      float* d = gx.data<float>();
+  return record(
+      out, "layer_norm", inputs,
+      [x, xc, weight, bias, mean_t, rstd_t, rows, C](const Tensor& g) -> std::vector<Tensor> {
+        Tensor gc = contiguous(g);
+        const float* gp = gc.data<float>();
+        const float* xp = xc.data<float>();
+        const float* mp = mean_t.data<float>();
+        const float* rp = rstd_t.data<float>();
+        const float* w = weight.defined() ? weight.data<float>() : nullptr;
+        Tensor gx;
+        if (x.requires_grad()) {
+          gx = Tensor::empty(x.shape());
+          float* d = gx.data<float>();
 #pragma omp parallel for schedule(static) if (rows * C >= kParallelGrain)
-      for (int64_t r = 0; r < rows; ++r) {
-        const float* xr = xp + r * C;
-        const float* gr = gp + r * C;
-        float sum_d = 0, sum_dx = 0;
-        for (int64_t i = 0; i < C; ++i) {
-          const float xhat = (xr[i] - mp[r]) * rp[r];
-          const float dxhat = gr[i] * (w ? w[i] : 1.0f);
-          sum_d += dxhat;
-          sum_dx += dxhat * xhat;
-        }
-        const float mean_d = sum_d / C, mean_dx = sum_dx / C;
-        for (int64_t i = 0; i < C; ++i) {
-          const float xhat = (xr[i] - mp[r]) * rp[r];
-          const float dxhat = gr[i] * (w ? w[i] : 1.0f);
-          d[r * C + i] = rp[r] * (dxhat - mean_d - xhat * mean_dx);
-        }
-      }
-    }
-    Tensor gw, gb;
-    const bool want_w = weight.defined() && weight.requires_grad();
-    const bool want_b = bias.defined() && bias.requires_grad();
-    if (want_w || want_b) {
-      gw = Tensor::zeros({C});
-      gb = Tensor::zeros({C});
-      float* dw = gw.data<float>();
-      float* db = gb.data<float>();
-      // Columns in parallel, rows in order: deterministic for any thread count.
-      constexpr int64_t kBlock = 64;
-#pragma omp parallel for schedule(static) if (rows * C >= kParallelGrain)
-      for (int64_t c0 = 0; c0 < C; c0 += kBlock) {
-        const int64_t c1 = std::min(C, c0 + kBlock);
-        for (int64_t r = 0; r < rows; ++r) {
-          const float* xr = xp + r * C;
-          const float* gr = gp + r * C;
-          for (int64_t i = c0; i < c1; ++i) {
-            dw[i] += gr[i] * (xr[i] - mp[r]) * rp[r];
-            db[i] += gr[i];
+          for (int64_t r = 0; r < rows; ++r) {
+            const float* xr = xp + r * C;
+            const float* gr = gp + r * C;
+            float sum_d = 0, sum_dx = 0;
+            for (int64_t i = 0; i < C; ++i) {
+              const float xhat = (xr[i] - mp[r]) * rp[r];
+              const float dxhat = gr[i] * (w ? w[i] : 1.0f);
+              sum_d += dxhat;
+              sum_dx += dxhat * xhat;
+            }
+            const float mean_d = sum_d / C, mean_dx = sum_dx / C;
+            for (int64_t i = 0; i < C; ++i) {
+              const float xhat = (xr[i] - mp[r]) * rp[r];
+              const float dxhat = gr[i] * (w ? w[i] : 1.0f);
+              d[r * C + i] = rp[r] * (dxhat - mean_d - xhat * mean_dx);
+            }
           }
         }
-      }
-    }
-    std::vector<Tensor> grads = {gx};
-    if (weight.defined()) grads.push_back(want_w ? gw : Tensor());
-    if (bias.defined()) grads.push_back(want_b ? gb : Tensor());
-    return grads;
-  });
+        Tensor gw, gb;
+        const bool want_w = weight.defined() && weight.requires_grad();
+        const bool want_b = bias.defined() && bias.requires_grad();
+        if (want_w || want_b) {
+          gw = Tensor::zeros({C});
+          gb = Tensor::zeros({C});
+          float* dw = gw.data<float>();
+          float* db = gb.data<float>();
+          // Columns in parallel, rows in order: deterministic for any thread count.
+          constexpr int64_t kBlock = 64;
+#pragma omp parallel for schedule(static) if (rows * C >= kParallelGrain)
+          for (int64_t c0 = 0; c0 < C; c0 += kBlock) {
+            const int64_t c1 = std::min(C, c0 + kBlock);
+            for (int64_t r = 0; r < rows; ++r) {
+              const float* xr = xp + r * C;
+              const float* gr = gp + r * C;
+              for (int64_t i = c0; i < c1; ++i) {
+                dw[i] += gr[i] * (xr[i] - mp[r]) * rp[r];
+                db[i] += gr[i];
+              }
+            }
+          }
+        }
+        std::vector<Tensor> grads = {gx};
+        if (weight.defined()) grads.push_back(want_w ? gw : Tensor());
+        if (bias.defined()) grads.push_back(want_b ? gb : Tensor());
+        return grads;
+      });
 }
 
 }  // namespace heed

@@ -32,8 +32,8 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& targets, const CrossEnt
   for (int64_t t : *tv) {
     if (t == opts.ignore_index) continue;
     if (t < 0 || t >= V)
-      throw Error("cross_entropy: target " + std::to_string(t) + " out of range for " + std::to_string(V) +
-                  " classes");
+      throw Error("cross_entropy: target " + std::to_string(t) + " out of range for " +
+                  std::to_string(V) + " classes");
     ++count;
   }
   Tensor x = contiguous(logits.detach());
@@ -66,22 +66,23 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& targets, const CrossEnt
   Shape logits_shape = logits.shape();
   const int64_t ignore = opts.ignore_index;
   return record(out, "cross_entropy", {logits},
-                [probs, tv, count, eps, V, rows, ignore, logits_shape](const Tensor& g) -> std::vector<Tensor> {
-    Tensor gx = Tensor::zeros(logits_shape);
-    if (count == 0) return {gx};
-    const float scale = g.item() / static_cast<float>(count);
-    const float* p = probs.data<float>();
-    float* d = gx.data<float>();
-    const float smooth = eps / V;
+                [probs, tv, count, eps, V, rows, ignore,
+                 logits_shape](const Tensor& g) -> std::vector<Tensor> {
+                  Tensor gx = Tensor::zeros(logits_shape);
+                  if (count == 0) return {gx};
+                  const float scale = g.item() / static_cast<float>(count);
+                  const float* p = probs.data<float>();
+                  float* d = gx.data<float>();
+                  const float smooth = eps / V;
 #pragma omp parallel for schedule(static) if (rows * V >= kParallelGrain)
-    for (int64_t r = 0; r < rows; ++r) {
-      const int64_t t = (*tv)[r];
-      if (t == ignore) continue;
-      for (int64_t v = 0; v < V; ++v) d[r * V + v] = scale * (p[r * V + v] - smooth);
-      d[r * V + t] -= scale * (1.0f - eps);
-    }
-    return {gx};
-  });
+                  for (int64_t r = 0; r < rows; ++r) {
+                    const int64_t t = (*tv)[r];
+                    if (t == ignore) continue;
+                    for (int64_t v = 0; v < V; ++v) d[r * V + v] = scale * (p[r * V + v] - smooth);
+                    d[r * V + t] -= scale * (1.0f - eps);
+                  }
+                  return {gx};
+                });
 }
 
 }  // namespace heed

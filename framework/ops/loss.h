@@ -13,6 +13,7 @@ struct CrossEntropyOptions {
 // logits: (..., V) float32, targets: (...) int32/int64 class ids. Returns the mean loss over
 // targets that are not ignore_index (0 when every target is ignored, with zero gradient).
 // A target outside [0, V) other than ignore_index is an error naming it.
-Tensor cross_entropy(const Tensor& logits, const Tensor& targets, const CrossEntropyOptions& opts = {});
+Tensor cross_entropy(const Tensor& logits, const Tensor& targets,
+                     const CrossEntropyOptions& opts = {});
 
 }  // namespace heed

@@ -9,7 +9,9 @@
 namespace heed {
 namespace {
 
-Tensor mt(const Tensor& t) { return transpose(t, -1, -2); }
+Tensor mt(const Tensor& t) {
+  return transpose(t, -1, -2);
+}
 
 // Raw product without autograd: a (..., M, K) @ b (..., K, N), shapes already checked.
 Tensor product(Tensor a, Tensor b, const Tensor& bias = Tensor()) {
@@ -72,25 +74,29 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
 
 Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
   if (weight.dim() != 2 || x.dim() < 1 || x.shape().back() != weight.shape()[1])
-    throw Error("linear: input " + shape_str(x.shape()) + " and weight " + shape_str(weight.shape()) +
-                " do not fit (..., K) and (N, K)");
+    throw Error("linear: input " + shape_str(x.shape()) + " and weight " +
+                shape_str(weight.shape()) + " do not fit (..., K) and (N, K)");
   if (bias.defined() && (bias.dim() != 1 || bias.shape()[0] != weight.shape()[0]))
-    throw Error("linear: bias " + shape_str(bias.shape()) + " for weight " + shape_str(weight.shape()));
+    throw Error("linear: bias " + shape_str(bias.shape()) + " for weight " +
+                shape_str(weight.shape()));
   Shape out_shape = x.shape();
   out_shape.back() = weight.shape()[0];
   Tensor x2 = contiguous(x.detach()).view({-1, x.shape().back()});
-  Tensor out = product(x2, mt(weight.detach()), bias.defined() ? bias.detach() : Tensor()).view(out_shape);
+  Tensor out =
+      product(x2, mt(weight.detach()), bias.defined() ? bias.detach() : Tensor()).view(out_shape);
   Shape x_shape = x.shape();
   std::vector<Tensor> inputs = {x, weight};
   if (bias.defined()) inputs.push_back(bias);
-  return record(out, "linear", inputs, [x, x2, weight, bias](const Tensor& g) -> std::vector<Tensor> {
-    Tensor g2 = contiguous(g).view({-1, g.shape().back()});
-    Tensor gx, gw, gb;
-    if (x.requires_grad()) gx = product(g2, weight.detach()).view(x.shape());  // (M,N)@(N,K)
-    if (weight.requires_grad()) gw = product(mt(g2), x2);                       // (N,M)@(M,K)
-    if (bias.defined() && bias.requires_grad()) gb = sum(g2, {0});
-    return {gx, gw, gb};
-  });
+  return record(out, "linear", inputs,
+                [x, x2, weight, bias](const Tensor& g) -> std::vector<Tensor> {
+                  Tensor g2 = contiguous(g).view({-1, g.shape().back()});
+                  Tensor gx, gw, gb;
+                  if (x.requires_grad())
+                    gx = product(g2, weight.detach()).view(x.shape());   // (M,N)@(N,K)
+                  if (weight.requires_grad()) gw = product(mt(g2), x2);  // (N,M)@(M,K)
+                  if (bias.defined() && bias.requires_grad()) gb = sum(g2, {0});
+                  return {gx, gw, gb};
+                });
 }
 
 }  // namespace heed

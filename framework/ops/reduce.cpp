@@ -39,7 +39,8 @@ Plan make_plan(const Tensor& x, std::vector<int64_t> dims, bool keepdim, const c
   for (int64_t d : dims) {
     int64_t w = wrap_dim(d, x.dim(), op);
     if (x.dim() == 0) continue;
-    if (p.reduced[w]) throw Error(std::string(op) + ": dimension " + std::to_string(d) + " repeated");
+    if (p.reduced[w])
+      throw Error(std::string(op) + ": dimension " + std::to_string(d) + " repeated");
     p.reduced[w] = true;
   }
   for (int64_t d = 0; d < x.dim(); ++d) {
@@ -73,8 +74,10 @@ bool reduces_leading(const Tensor& x, const Plan& p) {
   if (!x.is_contiguous()) return false;
   bool seen_kept = false;
   for (int64_t d = 0; d < x.dim(); ++d) {
-    if (!p.reduced[d]) seen_kept = true;
-    else if (seen_kept && x.shape()[d] != 1) return false;
+    if (!p.reduced[d])
+      seen_kept = true;
+    else if (seen_kept && x.shape()[d] != 1)
+      return false;
   }
   return true;
 }
@@ -118,19 +121,25 @@ Tensor sum(const Tensor& x, std::vector<int64_t> dims, bool keepdim) {
   });
 }
 
-Tensor sum(const Tensor& x) { return sum(x, {}, false); }
+Tensor sum(const Tensor& x) {
+  return sum(x, {}, false);
+}
 
 Tensor mean(const Tensor& x, std::vector<int64_t> dims, bool keepdim) {
   Plan p = make_plan(x, dims, keepdim, "mean");
-  return mul(sum(x, std::move(dims), keepdim), 1.0f / static_cast<float>(std::max<int64_t>(p.group_size, 1)));
+  return mul(sum(x, std::move(dims), keepdim),
+             1.0f / static_cast<float>(std::max<int64_t>(p.group_size, 1)));
 }
 
-Tensor mean(const Tensor& x) { return mean(x, {}, false); }
+Tensor mean(const Tensor& x) {
+  return mean(x, {}, false);
+}
 
 Tensor max(const Tensor& x, std::vector<int64_t> dims, bool keepdim) {
   Plan p = make_plan(x, std::move(dims), keepdim, "max");
   if (x.dtype() != DType::F32) throw Error("max: expects float32");
-  if (p.group_size == 0) throw Error("max: reduction over an empty dimension of " + shape_str(x.shape()));
+  if (p.group_size == 0)
+    throw Error("max: reduction over an empty dimension of " + shape_str(x.shape()));
   Tensor m = as_groups(x, p);
   const int64_t G = p.groups, R = p.group_size;
   Tensor out = Tensor::empty(p.out_shape);
@@ -158,14 +167,15 @@ Tensor max(const Tensor& x, std::vector<int64_t> dims, bool keepdim) {
       inverse[order[i]] = static_cast<int64_t>(i);
     }
   }
-  return record(out, "max", {x}, [argmax, G, R, permuted_shape, inverse](const Tensor& g) -> std::vector<Tensor> {
-    Tensor gc = contiguous(g);
-    Tensor gm = Tensor::zeros({G, R});
-    const float* gp = gc.data<float>();
-    float* d = gm.data<float>();
-    for (int64_t i = 0; i < G; ++i) d[i * R + (*argmax)[i]] = gp[i];
-    return {contiguous(permute(reshape(gm, permuted_shape), inverse))};
-  });
+  return record(out, "max", {x},
+                [argmax, G, R, permuted_shape, inverse](const Tensor& g) -> std::vector<Tensor> {
+                  Tensor gc = contiguous(g);
+                  Tensor gm = Tensor::zeros({G, R});
+                  const float* gp = gc.data<float>();
+                  float* d = gm.data<float>();
+                  for (int64_t i = 0; i < G; ++i) d[i * R + (*argmax)[i]] = gp[i];
+                  return {contiguous(permute(reshape(gm, permuted_shape), inverse))};
+                });
 }
 
 Tensor sum_to(const Tensor& g, const Shape& shape) {

@@ -1,6 +1,7 @@
 #include "framework/ops/shape.h"
 
 #include <algorithm>
+#include <cstring>
 #include <numeric>
 
 #include "framework/autograd.h"
@@ -34,7 +35,8 @@ Shape infer_shape(const Tensor& x, Shape shape, const char* op) {
   }
   if (infer >= 0) {
     if (known == 0 || x.numel() % known != 0)
-      throw Error(std::string(op) + ": cannot view " + shape_str(x.shape()) + " as " + shape_str(shape));
+      throw Error(std::string(op) + ": cannot view " + shape_str(x.shape()) + " as " +
+                  shape_str(shape));
     shape[infer] = x.numel() / known;
   }
   if (shape_numel(shape) != x.numel())
@@ -118,11 +120,12 @@ Tensor slice(const Tensor& x, int64_t dim, int64_t start, int64_t end) {
   shape[dim] = end - start;
   Tensor out = make_view(x, shape, x.strides(), x.offset() + start * x.strides()[dim]);
   Shape in_shape = x.shape();
-  return record(out, "slice", {x}, [in_shape, dim, start, end](const Tensor& g) -> std::vector<Tensor> {
-    Tensor gx = Tensor::zeros(in_shape);
-    copy_strided(g, slice(gx, dim, start, end));
-    return {gx};
-  });
+  return record(out, "slice", {x},
+                [in_shape, dim, start, end](const Tensor& g) -> std::vector<Tensor> {
+                  Tensor gx = Tensor::zeros(in_shape);
+                  copy_strided(g, slice(gx, dim, start, end));
+                  return {gx};
+                });
 }
 
 Tensor select(const Tensor& x, int64_t dim, int64_t index) {
@@ -138,9 +141,8 @@ Tensor unsqueeze(const Tensor& x, int64_t dim) {
   shape.insert(shape.begin() + dim, 1);
   strides.insert(strides.begin() + dim, stride);
   Tensor out = make_view(x, shape, strides, x.offset());
-  return record(out, "unsqueeze", {x}, [dim](const Tensor& g) -> std::vector<Tensor> {
-    return {squeeze(g, dim)};
-  });
+  return record(out, "unsqueeze", {x},
+                [dim](const Tensor& g) -> std::vector<Tensor> { return {squeeze(g, dim)}; });
 }
 
 Tensor squeeze(const Tensor& x, int64_t dim) {
@@ -152,9 +154,8 @@ Tensor squeeze(const Tensor& x, int64_t dim) {
   shape.erase(shape.begin() + dim);
   strides.erase(strides.begin() + dim);
   Tensor out = make_view(x, shape, strides, x.offset());
-  return record(out, "squeeze", {x}, [dim](const Tensor& g) -> std::vector<Tensor> {
-    return {unsqueeze(g, dim)};
-  });
+  return record(out, "squeeze", {x},
+                [dim](const Tensor& g) -> std::vector<Tensor> { return {unsqueeze(g, dim)}; });
 }
 
 Tensor expand(const Tensor& x, const Shape& shape) {
@@ -270,8 +271,10 @@ Tensor gather(const Tensor& x, int64_t dim, const Tensor& index) {
   const float* xp = xc.data<float>();
   float* op = out.data<float>();
   auto visit = [&](auto fn) {
-    if (index.dtype() == DType::I64) gather_offsets<int64_t>(xc, dim, index, fn);
-    else gather_offsets<int32_t>(xc, dim, index, fn);
+    if (index.dtype() == DType::I64)
+      gather_offsets<int64_t>(xc, dim, index, fn);
+    else
+      gather_offsets<int32_t>(xc, dim, index, fn);
   };
   visit([&](int64_t o, int64_t i) { op[o] = xp[i]; });
   Shape in_shape = x.shape();
@@ -282,10 +285,62 @@ Tensor gather(const Tensor& x, int64_t dim, const Tensor& index) {
     const float* gp = gc.data<float>();
     float* gxp = gx.data<float>();
     auto scatter = [&](int64_t o, int64_t i) { gxp[i] += gp[o]; };  // sequential: deterministic
-    if (idx.dtype() == DType::I64) gather_offsets<int64_t>(gx, dim, idx, scatter);
-    else gather_offsets<int32_t>(gx, dim, idx, scatter);
+    if (idx.dtype() == DType::I64)
+      gather_offsets<int64_t>(gx, dim, idx, scatter);
+    else
+      gather_offsets<int32_t>(gx, dim, idx, scatter);
     return {gx};
   });
+}
+
+namespace {
+// x viewed as (outer, size, inner) around `dim`: fn(out_block, x_block) for each picked block of
+// `inner` contiguous elements, in order (so the backward scatter is deterministic).
+template <typename Fn>
+void index_select_blocks(const Shape& x_shape, int64_t dim, const std::vector<int64_t>& idx,
+                         Fn&& fn) {
+  int64_t outer = 1, inner = 1;
+  for (int64_t d = 0; d < dim; ++d) outer *= x_shape[d];
+  for (std::size_t d = dim + 1; d < x_shape.size(); ++d) inner *= x_shape[d];
+  const int64_t size = x_shape[dim], n = static_cast<int64_t>(idx.size());
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t i = 0; i < n; ++i) fn((o * n + i) * inner, (o * size + idx[i]) * inner, inner);
+}
+}  // namespace
+
+Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index) {
+  dim = wrap_dim(dim, x.dim(), "index_select");
+  if (index.dtype() == DType::F32 || index.dim() != 1)
+    throw Error("index_select: index must be a 1-D int32/int64 tensor, got " +
+                std::string(dtype_name(index.dtype())) + " " + shape_str(index.shape()));
+  std::vector<int64_t> idx = index.to_ints();
+  for (int64_t j : idx)
+    if (j < 0 || j >= x.shape()[dim])
+      throw Error("index_select: index " + std::to_string(j) + " out of range for dimension " +
+                  std::to_string(dim) + " of size " + std::to_string(x.shape()[dim]));
+  Tensor xc = contiguous(x).detach();
+  Shape shape = x.shape();
+  shape[dim] = static_cast<int64_t>(idx.size());
+  Tensor out = Tensor::empty(shape, x.dtype());
+  const std::size_t es = dtype_size(x.dtype());
+  const char* xp = static_cast<const char*>(xc.storage()->data) + xc.offset() * es;
+  char* op = static_cast<char*>(out.storage()->data) + out.offset() * es;
+  if (out.numel() > 0)
+    index_select_blocks(x.shape(), dim, idx, [&](int64_t o, int64_t i, int64_t n) {
+      std::memcpy(op + o * es, xp + i * es, n * es);
+    });
+  Shape in_shape = x.shape();
+  return record(out, "index_select", {x},
+                [in_shape, dim, idx](const Tensor& g) -> std::vector<Tensor> {
+                  Tensor gx = Tensor::zeros(in_shape);
+                  Tensor gc = contiguous(g);
+                  const float* gp = gc.data<float>();
+                  float* gxp = gx.data<float>();
+                  index_select_blocks(in_shape, dim, idx, [&](int64_t o, int64_t i, int64_t n) {
+                    for (int64_t k = 0; k < n; ++k) gxp[i + k] += gp[o + k];
+                  });
+                  return {gx};
+                });
 }
 
 }  // namespace heed

@@ -24,5 +24,9 @@ Tensor stack(const std::vector<Tensor>& xs, int64_t dim);
 // out[..., i, ...] = x[..., index[..., i, ...], ...] along `dim`; index is int32/int64 with
 // x's shape except along `dim` (torch.gather). Backward scatters (adds) into x's gradient.
 Tensor gather(const Tensor& x, int64_t dim, const Tensor& index);
+// Whole slices of x along `dim` picked by a 1-D int32/int64 index, which may repeat or omit
+// entries (torch.index_select): out has x's shape with size index.numel() along `dim`. Any
+// dtype; backward (float only) adds each picked slice's gradient back, in index order.
+Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index);
 
 }  // namespace heed

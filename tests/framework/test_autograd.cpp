@@ -69,7 +69,7 @@ TEST(Autograd, ErrorsNameTheOpAndShapes) {
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("matmul"), std::string::npos);
   }
-  EXPECT_THROW(Tensor::ones({2}).backward(), Error);                          // no grad
+  EXPECT_THROW(Tensor::ones({2}).backward(), Error);                               // no grad
   EXPECT_THROW((Tensor::ones({2}).set_requires_grad() * 2.0f).backward(), Error);  // not scalar
 }
 

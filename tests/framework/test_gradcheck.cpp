@@ -22,13 +22,15 @@ Tensor scaled_backward_exp(const Tensor& x, float scale) {
 
 TEST(Gradcheck, PassesACorrectOp) {
   Tensor x = testing::input({3, 4}, 1, 0.5f);
-  auto r = gradcheck([](const std::vector<Tensor>& in) { return scaled_backward_exp(in[0], 1.0f); }, {x});
+  auto r = gradcheck([](const std::vector<Tensor>& in) { return scaled_backward_exp(in[0], 1.0f); },
+                     {x});
   EXPECT_TRUE(r.ok) << r.message;
 }
 
 TEST(Gradcheck, CatchesABackwardScaledBy1Percent) {
   Tensor x = testing::input({3, 4}, 1, 0.5f);
-  auto r = gradcheck([](const std::vector<Tensor>& in) { return scaled_backward_exp(in[0], 1.01f); }, {x});
+  auto r = gradcheck(
+      [](const std::vector<Tensor>& in) { return scaled_backward_exp(in[0], 1.01f); }, {x});
   EXPECT_FALSE(r.ok);
   EXPECT_NE(r.message.find("relative error"), std::string::npos) << r.message;
 }
@@ -42,15 +44,17 @@ TEST(Gradcheck, CatchesAWrongSoftmaxBackwardThatASumWouldHide) {
       NoGradGuard g;
       out = softmax(in[0]);
     }
-    return record(out, "bad_softmax", {in[0]},
-                  [](const Tensor& g) -> std::vector<Tensor> { return {Tensor::zeros(g.shape())}; });
+    return record(out, "bad_softmax", {in[0]}, [](const Tensor& g) -> std::vector<Tensor> {
+      return {Tensor::zeros(g.shape())};
+    });
   };
   EXPECT_FALSE(gradcheck(zero_backward, {x}).ok);
 }
 
 TEST(Gradcheck, ReportsTheWorstElement) {
   Tensor x = testing::input({2, 2}, 4);
-  auto r = gradcheck([](const std::vector<Tensor>& in) { return scaled_backward_exp(in[0], 1.5f); }, {x});
+  auto r = gradcheck([](const std::vector<Tensor>& in) { return scaled_backward_exp(in[0], 1.5f); },
+                     {x});
   EXPECT_FALSE(r.ok);
   EXPECT_NE(r.worst.find("input 0 ["), std::string::npos) << r.worst;
 }

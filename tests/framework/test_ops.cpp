@@ -2,9 +2,9 @@
 // forward values against hand-computed numbers and the edge cases each op defines.
 #include <gtest/gtest.h>
 
+#include <omp.h>
 #include <cmath>
 #include <limits>
-#include <omp.h>
 
 #include "framework/ops.h"
 #include "framework/random.h"
@@ -39,9 +39,13 @@ Tensor away_from_zero(const Shape& shape, uint64_t seed) {
   return Tensor::from_vector(v, shape).set_requires_grad();
 }
 
-Tensor ids(const std::vector<int64_t>& v, const Shape& s) { return Tensor::from_ints(v, s); }
+Tensor ids(const std::vector<int64_t>& v, const Shape& s) {
+  return Tensor::from_ints(v, s);
+}
 
-void PrintTo(const OpCase& c, std::ostream* os) { *os << c.name; }
+void PrintTo(const OpCase& c, std::ostream* os) {
+  *os << c.name;
+}
 
 std::vector<OpCase> op_cases() {
   std::vector<OpCase> c;
@@ -49,95 +53,280 @@ std::vector<OpCase> op_cases() {
     c.push_back({std::move(n), std::move(in), std::move(f)});
   };
   // elementwise, binary with broadcasting
-  add_case("add_broadcast", [] { return Inputs{input({2, 3, 4}, 1), input({3, 1}, 2)}; },
-           [](const Inputs& x) { return add(x[0], x[1]); });
-  add_case("sub_broadcast", [] { return Inputs{input({4}, 1), input({2, 3, 4}, 2)}; },
-           [](const Inputs& x) { return sub(x[0], x[1]); });
-  add_case("mul_transposed", [] { return Inputs{transposed_input(3, 4, 1), input({3, 4}, 2)}; },
-           [](const Inputs& x) { return mul(x[0], x[1]); });
-  add_case("mul_broadcast", [] { return Inputs{input({2, 1, 4}, 1), input({3, 1}, 2)}; },
-           [](const Inputs& x) { return mul(x[0], x[1]); });
-  add_case("div_broadcast", [] { return Inputs{input({2, 3}, 1), positive_input({3}, 2)}; },
-           [](const Inputs& x) { return div(x[0], x[1]); });
-  add_case("add_scalar", [] { return Inputs{input({5}, 1)}; }, [](const Inputs& x) { return add(x[0], 2.5f); });
-  add_case("mul_scalar", [] { return Inputs{transposed_input(2, 3, 1)}; },
-           [](const Inputs& x) { return mul(x[0], -1.5f); });
+  add_case(
+      "add_broadcast",
+      [] {
+        return Inputs{input({2, 3, 4}, 1), input({3, 1}, 2)};
+      },
+      [](const Inputs& x) { return add(x[0], x[1]); });
+  add_case(
+      "sub_broadcast",
+      [] {
+        return Inputs{input({4}, 1), input({2, 3, 4}, 2)};
+      },
+      [](const Inputs& x) { return sub(x[0], x[1]); });
+  add_case(
+      "mul_transposed",
+      [] {
+        return Inputs{transposed_input(3, 4, 1), input({3, 4}, 2)};
+      },
+      [](const Inputs& x) { return mul(x[0], x[1]); });
+  add_case(
+      "mul_broadcast",
+      [] {
+        return Inputs{input({2, 1, 4}, 1), input({3, 1}, 2)};
+      },
+      [](const Inputs& x) { return mul(x[0], x[1]); });
+  add_case(
+      "div_broadcast",
+      [] {
+        return Inputs{input({2, 3}, 1), positive_input({3}, 2)};
+      },
+      [](const Inputs& x) { return div(x[0], x[1]); });
+  add_case(
+      "add_scalar", [] { return Inputs{input({5}, 1)}; },
+      [](const Inputs& x) { return add(x[0], 2.5f); });
+  add_case(
+      "mul_scalar", [] { return Inputs{transposed_input(2, 3, 1)}; },
+      [](const Inputs& x) { return mul(x[0], -1.5f); });
   // elementwise, unary
-  add_case("neg", [] { return Inputs{input({3, 2}, 1)}; }, [](const Inputs& x) { return neg(x[0]); });
-  add_case("exp", [] { return Inputs{transposed_input(3, 4, 1)}; }, [](const Inputs& x) { return exp(x[0]); });
-  add_case("log", [] { return Inputs{positive_input({3, 4}, 1)}; }, [](const Inputs& x) { return log(x[0]); });
-  add_case("sqrt", [] { return Inputs{positive_input({3, 4}, 1)}; }, [](const Inputs& x) { return sqrt(x[0]); });
-  add_case("pow", [] { return Inputs{positive_input({3, 4}, 1)}; }, [](const Inputs& x) { return pow(x[0], 2.5f); });
-  add_case("tanh", [] { return Inputs{input({3, 4}, 1)}; }, [](const Inputs& x) { return tanh(x[0]); });
-  add_case("sigmoid", [] { return Inputs{transposed_input(3, 4, 1)}; },
-           [](const Inputs& x) { return sigmoid(x[0]); });
-  add_case("relu", [] { return Inputs{away_from_zero({3, 4}, 1)}; }, [](const Inputs& x) { return relu(x[0]); });
-  add_case("gelu", [] { return Inputs{input({3, 4}, 1, 2.0f)}; }, [](const Inputs& x) { return gelu(x[0]); });
-  add_case("elu", [] { return Inputs{away_from_zero({3, 4}, 1)}; }, [](const Inputs& x) { return elu(x[0]); });
-  add_case("masked_fill", [] { return Inputs{input({2, 3}, 1)}; },
-           [](const Inputs& x) { return masked_fill(x[0], ids({1, 0, 1}, {3}), -2.0f); });
-  add_case("where", [] { return Inputs{input({2, 3}, 1), input({3}, 2)}; },
-           [](const Inputs& x) { return where(ids({1, 0, 0, 1, 1, 0}, {2, 3}), x[0], x[1]); });
-  add_case("dropout", [] { return Inputs{input({4, 8}, 1)}; },
-           [](const Inputs& x) { return dropout(x[0], 0.3f, true); });
+  add_case(
+      "neg",
+      [] {
+        return Inputs{input({3, 2}, 1)};
+      },
+      [](const Inputs& x) { return neg(x[0]); });
+  add_case(
+      "exp", [] { return Inputs{transposed_input(3, 4, 1)}; },
+      [](const Inputs& x) { return exp(x[0]); });
+  add_case(
+      "log",
+      [] {
+        return Inputs{positive_input({3, 4}, 1)};
+      },
+      [](const Inputs& x) { return log(x[0]); });
+  add_case(
+      "sqrt",
+      [] {
+        return Inputs{positive_input({3, 4}, 1)};
+      },
+      [](const Inputs& x) { return sqrt(x[0]); });
+  add_case(
+      "pow",
+      [] {
+        return Inputs{positive_input({3, 4}, 1)};
+      },
+      [](const Inputs& x) { return pow(x[0], 2.5f); });
+  add_case(
+      "tanh",
+      [] {
+        return Inputs{input({3, 4}, 1)};
+      },
+      [](const Inputs& x) { return tanh(x[0]); });
+  add_case(
+      "sigmoid", [] { return Inputs{transposed_input(3, 4, 1)}; },
+      [](const Inputs& x) { return sigmoid(x[0]); });
+  add_case(
+      "relu",
+      [] {
+        return Inputs{away_from_zero({3, 4}, 1)};
+      },
+      [](const Inputs& x) { return relu(x[0]); });
+  add_case(
+      "gelu",
+      [] {
+        return Inputs{input({3, 4}, 1, 2.0f)};
+      },
+      [](const Inputs& x) { return gelu(x[0]); });
+  add_case(
+      "elu",
+      [] {
+        return Inputs{away_from_zero({3, 4}, 1)};
+      },
+      [](const Inputs& x) { return elu(x[0]); });
+  add_case(
+      "masked_fill",
+      [] {
+        return Inputs{input({2, 3}, 1)};
+      },
+      [](const Inputs& x) {
+        return masked_fill(x[0], ids({1, 0, 1}, {3}), -2.0f);
+      });
+  add_case(
+      "where",
+      [] {
+        return Inputs{input({2, 3}, 1), input({3}, 2)};
+      },
+      [](const Inputs& x) {
+        return where(ids({1, 0, 0, 1, 1, 0}, {2, 3}), x[0], x[1]);
+      });
+  add_case(
+      "dropout",
+      [] {
+        return Inputs{input({4, 8}, 1)};
+      },
+      [](const Inputs& x) { return dropout(x[0], 0.3f, true); });
   // reductions
-  add_case("sum_all", [] { return Inputs{transposed_input(3, 4, 1)}; }, [](const Inputs& x) { return sum(x[0]); });
-  add_case("sum_dims_keepdim", [] { return Inputs{input({2, 3, 4}, 1)}; },
-           [](const Inputs& x) { return sum(x[0], {0, 2}, true); });
-  add_case("sum_leading", [] { return Inputs{input({5, 3}, 1)}; }, [](const Inputs& x) { return sum(x[0], {0}); });
-  add_case("mean_last", [] { return Inputs{transposed_input(3, 4, 1)}; },
-           [](const Inputs& x) { return mean(x[0], {-1}); });
-  add_case("max_dim", [] { return Inputs{input({3, 5}, 1)}; }, [](const Inputs& x) { return max(x[0], {1}); });
-  add_case("max_dims_keepdim", [] { return Inputs{input({2, 3, 4}, 1)}; },
-           [](const Inputs& x) { return max(x[0], {0, 2}, true); });
+  add_case(
+      "sum_all", [] { return Inputs{transposed_input(3, 4, 1)}; },
+      [](const Inputs& x) { return sum(x[0]); });
+  add_case(
+      "sum_dims_keepdim",
+      [] {
+        return Inputs{input({2, 3, 4}, 1)};
+      },
+      [](const Inputs& x) {
+        return sum(x[0], {0, 2}, true);
+      });
+  add_case(
+      "sum_leading",
+      [] {
+        return Inputs{input({5, 3}, 1)};
+      },
+      [](const Inputs& x) { return sum(x[0], {0}); });
+  add_case(
+      "mean_last", [] { return Inputs{transposed_input(3, 4, 1)}; },
+      [](const Inputs& x) { return mean(x[0], {-1}); });
+  add_case(
+      "max_dim",
+      [] {
+        return Inputs{input({3, 5}, 1)};
+      },
+      [](const Inputs& x) { return max(x[0], {1}); });
+  add_case(
+      "max_dims_keepdim",
+      [] {
+        return Inputs{input({2, 3, 4}, 1)};
+      },
+      [](const Inputs& x) {
+        return max(x[0], {0, 2}, true);
+      });
   // softmax family
-  add_case("softmax", [] { return Inputs{input({3, 5}, 1, 2.0f)}; }, [](const Inputs& x) { return softmax(x[0]); });
-  add_case("softmax_transposed", [] { return Inputs{transposed_input(4, 3, 1)}; },
-           [](const Inputs& x) { return softmax(x[0]); });
-  add_case("softmax_masked", [] { return Inputs{input({2, 3, 4}, 1)}; },
-           [](const Inputs& x) {
-             float ninf = -std::numeric_limits<float>::infinity();
-             Tensor mask = Tensor::from_vector({0, 0, ninf, 0, ninf, 0, 0, ninf, 0, 0, 0, 0}, {3, 4});
-             return softmax(x[0], mask);
-           });
-  add_case("log_softmax", [] { return Inputs{input({3, 5}, 1, 2.0f)}; },
-           [](const Inputs& x) { return log_softmax(x[0]); });
-  add_case("log_softmax_masked", [] { return Inputs{input({2, 4}, 1)}; },
-           [](const Inputs& x) { return log_softmax(x[0], Tensor::from_vector({0, -2.0f, 0.5f, 0}, {4})); });
-  add_case("layer_norm", [] { return Inputs{input({3, 6}, 1), input({6}, 2), input({6}, 3)}; },
-           [](const Inputs& x) { return layer_norm(x[0], x[1], x[2]); });
-  add_case("layer_norm_transposed_no_affine", [] { return Inputs{transposed_input(4, 5, 1)}; },
-           [](const Inputs& x) { return layer_norm(x[0], Tensor(), Tensor()); });
+  add_case(
+      "softmax",
+      [] {
+        return Inputs{input({3, 5}, 1, 2.0f)};
+      },
+      [](const Inputs& x) { return softmax(x[0]); });
+  add_case(
+      "softmax_transposed", [] { return Inputs{transposed_input(4, 3, 1)}; },
+      [](const Inputs& x) { return softmax(x[0]); });
+  add_case(
+      "softmax_masked",
+      [] {
+        return Inputs{input({2, 3, 4}, 1)};
+      },
+      [](const Inputs& x) {
+        float ninf = -std::numeric_limits<float>::infinity();
+        Tensor mask = Tensor::from_vector({0, 0, ninf, 0, ninf, 0, 0, ninf, 0, 0, 0, 0}, {3, 4});
+        return softmax(x[0], mask);
+      });
+  add_case(
+      "log_softmax",
+      [] {
+        return Inputs{input({3, 5}, 1, 2.0f)};
+      },
+      [](const Inputs& x) { return log_softmax(x[0]); });
+  add_case(
+      "log_softmax_masked",
+      [] {
+        return Inputs{input({2, 4}, 1)};
+      },
+      [](const Inputs& x) {
+        return log_softmax(x[0], Tensor::from_vector({0, -2.0f, 0.5f, 0}, {4}));
+      });
+  add_case(
+      "layer_norm",
+      [] {
+        return Inputs{input({3, 6}, 1), input({6}, 2), input({6}, 3)};
+      },
+      [](const Inputs& x) { return layer_norm(x[0], x[1], x[2]); });
+  add_case(
+      "layer_norm_transposed_no_affine", [] { return Inputs{transposed_input(4, 5, 1)}; },
+      [](const Inputs& x) { return layer_norm(x[0], Tensor(), Tensor()); });
   // products
-  add_case("matmul_2d", [] { return Inputs{input({3, 4}, 1), input({4, 5}, 2)}; },
-           [](const Inputs& x) { return matmul(x[0], x[1]); });
-  add_case("matmul_transposed", [] { return Inputs{transposed_input(3, 4, 1), transposed_input(4, 5, 2)}; },
-           [](const Inputs& x) { return matmul(x[0], x[1]); });
-  add_case("matmul_3d_by_2d", [] { return Inputs{input({2, 3, 4}, 1), input({4, 5}, 2)}; },
-           [](const Inputs& x) { return matmul(x[0], x[1]); });
-  add_case("matmul_batched_4d", [] { return Inputs{input({2, 2, 3, 4}, 1), input({2, 2, 4, 3}, 2)}; },
-           [](const Inputs& x) { return matmul(x[0], x[1]); });
-  add_case("matmul_4d_key_transpose", [] { return Inputs{input({2, 2, 3, 4}, 1), input({2, 2, 5, 4}, 2)}; },
-           [](const Inputs& x) { return matmul(x[0], x[1].transpose(-1, -2)); });
-  add_case("matmul_batch_broadcast", [] { return Inputs{input({2, 3, 4}, 1), input({1, 4, 2}, 2)}; },
-           [](const Inputs& x) { return matmul(x[0], x[1]); });
-  add_case("matmul_heads_permuted", [] { return Inputs{input({2, 3, 2, 4}, 1), input({2, 3, 2, 4}, 2)}; },
-           [](const Inputs& x) {  // (B, T, H, D) -> (B, H, T, D), as attention heads
-             Tensor q = x[0].permute({0, 2, 1, 3}), k = x[1].permute({0, 2, 1, 3});
-             return matmul(q, k.transpose(-1, -2));
-           });
-  add_case("linear", [] { return Inputs{input({2, 3, 4}, 1), input({5, 4}, 2), input({5}, 3)}; },
-           [](const Inputs& x) { return linear(x[0], x[1], x[2]); });
-  add_case("linear_no_bias_transposed_x", [] { return Inputs{transposed_input(3, 4, 1), input({2, 4}, 2)}; },
-           [](const Inputs& x) { return linear(x[0], x[1]); });
-  add_case("embedding_repeated_ids", [] { return Inputs{input({5, 3}, 1)}; },
-           [](const Inputs& x) { return embedding(x[0], ids({1, 4, 1, 0, 1, 2}, {2, 3})); });
-  add_case("cross_entropy", [] { return Inputs{input({4, 5}, 1)}; },
-           [](const Inputs& x) { return cross_entropy(x[0], ids({0, 4, 2, 2}, {4})); });
-  add_case("cross_entropy_ignore_smoothing", [] { return Inputs{input({2, 3, 5}, 1)}; },
-           [](const Inputs& x) {
-             return cross_entropy(x[0], ids({0, -100, 2, 3, -100, 1}, {2, 3}), {.ignore_index = -100, .label_smoothing = 0.1f});
-           });
+  add_case(
+      "matmul_2d",
+      [] {
+        return Inputs{input({3, 4}, 1), input({4, 5}, 2)};
+      },
+      [](const Inputs& x) { return matmul(x[0], x[1]); });
+  add_case(
+      "matmul_transposed",
+      [] {
+        return Inputs{transposed_input(3, 4, 1), transposed_input(4, 5, 2)};
+      },
+      [](const Inputs& x) { return matmul(x[0], x[1]); });
+  add_case(
+      "matmul_3d_by_2d",
+      [] {
+        return Inputs{input({2, 3, 4}, 1), input({4, 5}, 2)};
+      },
+      [](const Inputs& x) { return matmul(x[0], x[1]); });
+  add_case(
+      "matmul_batched_4d",
+      [] {
+        return Inputs{input({2, 2, 3, 4}, 1), input({2, 2, 4, 3}, 2)};
+      },
+      [](const Inputs& x) { return matmul(x[0], x[1]); });
+  add_case(
+      "matmul_4d_key_transpose",
+      [] {
+        return Inputs{input({2, 2, 3, 4}, 1), input({2, 2, 5, 4}, 2)};
+      },
+      [](const Inputs& x) { return matmul(x[0], x[1].transpose(-1, -2)); });
+  add_case(
+      "matmul_batch_broadcast",
+      [] {
+        return Inputs{input({2, 3, 4}, 1), input({1, 4, 2}, 2)};
+      },
+      [](const Inputs& x) { return matmul(x[0], x[1]); });
+  add_case(
+      "matmul_heads_permuted",
+      [] {
+        return Inputs{input({2, 3, 2, 4}, 1), input({2, 3, 2, 4}, 2)};
+      },
+      [](const Inputs& x) {  // (B, T, H, D) -> (B, H, T, D), as attention heads
+        Tensor q = x[0].permute({0, 2, 1, 3}), k = x[1].permute({0, 2, 1, 3});
+        return matmul(q, k.transpose(-1, -2));
+      });
+  add_case(
+      "linear",
+      [] {
+        return Inputs{input({2, 3, 4}, 1), input({5, 4}, 2), input({5}, 3)};
+      },
+      [](const Inputs& x) { return linear(x[0], x[1], x[2]); });
+  add_case(
+      "linear_no_bias_transposed_x",
+      [] {
+        return Inputs{transposed_input(3, 4, 1), input({2, 4}, 2)};
+      },
+      [](const Inputs& x) { return linear(x[0], x[1]); });
+  add_case(
+      "embedding_repeated_ids",
+      [] {
+        return Inputs{input({5, 3}, 1)};
+      },
+      [](const Inputs& x) {
+        return embedding(x[0], ids({1, 4, 1, 0, 1, 2}, {2, 3}));
+      });
+  add_case(
+      "cross_entropy",
+      [] {
+        return Inputs{input({4, 5}, 1)};
+      },
+      [](const Inputs& x) {
+        return cross_entropy(x[0], ids({0, 4, 2, 2}, {4}));
+      });
+  add_case(
+      "cross_entropy_ignore_smoothing",
+      [] {
+        return Inputs{input({2, 3, 5}, 1)};
+      },
+      [](const Inputs& x) {
+        return cross_entropy(x[0], ids({0, -100, 2, 3, -100, 1}, {2, 3}),
+                             {.ignore_index = -100, .label_smoothing = 0.1f});
+      });
   // attention core
   add_case(
       "sdpa_self",
@@ -169,24 +358,86 @@ std::vector<OpCase> op_cases() {
             .out;
       });
   // shape ops
-  add_case("view_reshape", [] { return Inputs{transposed_input(3, 4, 1)}; },
-           [](const Inputs& x) { return mul(reshape(x[0], {2, 6}), Tensor::arange(6)); });
-  add_case("permute", [] { return Inputs{input({2, 3, 4}, 1)}; },
-           [](const Inputs& x) { return mul(permute(x[0], {2, 0, 1}), Tensor::arange(3)); });
-  add_case("slice_select", [] { return Inputs{input({4, 5}, 1)}; },
-           [](const Inputs& x) { return mul(slice(x[0], 1, 1, 4), select(x[0], 0, 2).slice(0, 0, 3)); });
-  add_case("unsqueeze_expand", [] { return Inputs{input({3}, 1)}; },
-           [](const Inputs& x) { return mul(expand(unsqueeze(x[0], 0), {4, 3}), input({4, 3}, 9).detach()); });
-  add_case("squeeze_flatten", [] { return Inputs{input({2, 1, 3}, 1)}; },
-           [](const Inputs& x) { return mul(flatten(squeeze(x[0], 1)), Tensor::arange(6)); });
-  add_case("contiguous", [] { return Inputs{transposed_input(3, 2, 1)}; },
-           [](const Inputs& x) { return mul(contiguous(x[0]), Tensor::arange(2)); });
-  add_case("concat", [] { return Inputs{input({2, 3}, 1), transposed_input(2, 2, 2)}; },
-           [](const Inputs& x) { return concat({x[0], x[1], x[0]}, 1); });
-  add_case("stack", [] { return Inputs{input({2, 3}, 1), input({2, 3}, 2)}; },
-           [](const Inputs& x) { return stack({x[0], x[1]}, 1); });
-  add_case("gather", [] { return Inputs{input({3, 4}, 1)}; },
-           [](const Inputs& x) { return gather(x[0], 1, ids({0, 3, 3, 1, 2, 2}, {3, 2})); });
+  add_case(
+      "view_reshape", [] { return Inputs{transposed_input(3, 4, 1)}; },
+      [](const Inputs& x) {
+        return mul(reshape(x[0], {2, 6}), Tensor::arange(6));
+      });
+  add_case(
+      "permute",
+      [] {
+        return Inputs{input({2, 3, 4}, 1)};
+      },
+      [](const Inputs& x) {
+        return mul(permute(x[0], {2, 0, 1}), Tensor::arange(3));
+      });
+  add_case(
+      "slice_select",
+      [] {
+        return Inputs{input({4, 5}, 1)};
+      },
+      [](const Inputs& x) { return mul(slice(x[0], 1, 1, 4), select(x[0], 0, 2).slice(0, 0, 3)); });
+  add_case(
+      "unsqueeze_expand", [] { return Inputs{input({3}, 1)}; },
+      [](const Inputs& x) {
+        return mul(expand(unsqueeze(x[0], 0), {4, 3}), input({4, 3}, 9).detach());
+      });
+  add_case(
+      "squeeze_flatten",
+      [] {
+        return Inputs{input({2, 1, 3}, 1)};
+      },
+      [](const Inputs& x) { return mul(flatten(squeeze(x[0], 1)), Tensor::arange(6)); });
+  add_case(
+      "contiguous", [] { return Inputs{transposed_input(3, 2, 1)}; },
+      [](const Inputs& x) { return mul(contiguous(x[0]), Tensor::arange(2)); });
+  add_case(
+      "concat",
+      [] {
+        return Inputs{input({2, 3}, 1), transposed_input(2, 2, 2)};
+      },
+      [](const Inputs& x) {
+        return concat({x[0], x[1], x[0]}, 1);
+      });
+  add_case(
+      "stack",
+      [] {
+        return Inputs{input({2, 3}, 1), input({2, 3}, 2)};
+      },
+      [](const Inputs& x) {
+        return stack({x[0], x[1]}, 1);
+      });
+  add_case(
+      "gather",
+      [] {
+        return Inputs{input({3, 4}, 1)};
+      },
+      [](const Inputs& x) {
+        return gather(x[0], 1, ids({0, 3, 3, 1, 2, 2}, {3, 2}));
+      });
+  // prefix sums
+  add_case(
+      "cumsum_middle_dim_transposed", [] { return Inputs{transposed_input(4, 3, 1)}; },
+      [](const Inputs& x) { return cumsum(unsqueeze(x[0], 0), 1); });
+  add_case(
+      "cumsum_last_dim",
+      [] {
+        return Inputs{input({2, 3, 5}, 1)};
+      },
+      [](const Inputs& x) { return cumsum(x[0], -1); });
+  add_case(
+      "causal_dot_product_more_keys",
+      [] {
+        return Inputs{input({2, 3, 4}, 1), input({2, 4, 5}, 2), input({2, 5, 3}, 3)};
+      },
+      [](const Inputs& x) { return causal_dot_product(x[0], x[1].transpose(1, 2), x[2]); });
+  add_case(
+      "index_select_repeats", [] { return Inputs{transposed_input(3, 4, 1)}; },
+      [](const Inputs& x) {
+        return concat({flatten(index_select(x[0], 0, ids({2, 0, 2, 1}, {4}))),
+                       flatten(index_select(x[0], 1, ids({3, 3, 0}, {3})))},
+                      0);
+      });
   return c;
 }
 
@@ -199,7 +450,9 @@ TEST_P(OpGradcheck, MatchesFiniteDifferences) {
 }
 
 INSTANTIATE_TEST_SUITE_P(AllOps, OpGradcheck, ::testing::ValuesIn(op_cases()),
-                         [](const ::testing::TestParamInfo<OpCase>& info) { return info.param.name; });
+                         [](const ::testing::TestParamInfo<OpCase>& info) {
+                           return info.param.name;
+                         });
 
 // ---- forward values and defined edge cases ----
 
@@ -211,6 +464,15 @@ TEST(Ops, ElementwiseValues) {
   expect_values(gelu(Tensor::from_vector({-1, 0, 1}, {3})), {-0.15865525f, 0, 0.84134475f});
   expect_values(sigmoid(Tensor::from_vector({0}, {1})), {0.5f});
   expect_values(pow(a, 2.0f), {1, 4, 9, 16});
+}
+
+TEST(Ops, IndexSelectValues) {
+  Tensor a = Tensor::arange(6).view({3, 2});
+  expect_values(index_select(a, 0, ids({2, 0, 2}, {3})), {4, 5, 0, 1, 4, 5});
+  expect_values(index_select(a, 1, ids({1}, {1})), {1, 3, 5});
+  Tensor i = Tensor::from_ints({7, 8, 9}, {3, 1}, DType::I32);
+  EXPECT_EQ(index_select(i, 0, ids({1, 1}, {2})).to_ints(), (std::vector<int64_t>{8, 8}));
+  EXPECT_THROW(index_select(a, 0, ids({3}, {1})), Error);
 }
 
 TEST(Ops, ReductionsValues) {
@@ -282,13 +544,15 @@ TEST(Ops, AttentionCoreFullyMaskedQueryGivesZeros) {
 
 TEST(Ops, CausalMaskShapes) {
   const float ninf = -std::numeric_limits<float>::infinity();
-  EXPECT_EQ(causal_mask(2, 3).to_vector(), (std::vector<float>{0, 0, ninf, 0, 0, 0}));  // last query sees all keys
+  EXPECT_EQ(causal_mask(2, 3).to_vector(),
+            (std::vector<float>{0, 0, ninf, 0, 0, 0}));  // last query sees all keys
   EXPECT_EQ(key_padding_mask(Tensor::from_ints({0, 1}, {1, 2})).shape(), (Shape{1, 1, 1, 2}));
 }
 
 TEST(Ops, SoftmaxMatchesHandComputedValues) {
   expect_values(softmax(Tensor::from_vector({0, std::log(3.0f)}, {2})), {0.25f, 0.75f});
-  expect_values(log_softmax(Tensor::from_vector({0, std::log(3.0f)}, {2})), {std::log(0.25f), std::log(0.75f)});
+  expect_values(log_softmax(Tensor::from_vector({0, std::log(3.0f)}, {2})),
+                {std::log(0.25f), std::log(0.75f)});
   // Large logits do not overflow.
   expect_values(softmax(Tensor::from_vector({1000, 1000}, {2})), {0.5f, 0.5f});
 }
@@ -303,8 +567,10 @@ TEST(Ops, CrossEntropyValues) {
   EXPECT_NEAR(cross_entropy(logits, ti).item(), -std::log(0.75), 1e-6);
   // label smoothing 0.2 over 2 classes: 0.8·(−ln p_t) + 0.1·(−ln p_0 − ln p_1).
   double expect = 0.8 * -std::log(0.75) + 0.1 * (-std::log(0.25) - std::log(0.75));
-  EXPECT_NEAR(cross_entropy(logits.slice(0, 0, 1), Tensor::from_ints({1}, {1}), {.label_smoothing = 0.2f}).item(),
-              expect, 1e-6);
+  EXPECT_NEAR(
+      cross_entropy(logits.slice(0, 0, 1), Tensor::from_ints({1}, {1}), {.label_smoothing = 0.2f})
+          .item(),
+      expect, 1e-6);
   // Every target ignored: 0, and a zero gradient.
   Tensor l = logits.detach().set_requires_grad();
   Tensor all_ignored = cross_entropy(l, Tensor::from_ints({-100, -100}, {2}));
