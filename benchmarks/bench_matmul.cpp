@@ -17,11 +17,13 @@ struct Shape3 {
 
 // Shapes: (batch, M, K, N). batch 1 means a plain 2-D product.
 const Shape3 kShapes[] = {
-    {1, 2048, 128, 128}, {1, 2048, 128, 512}, {1, 2048, 512, 128}, {1, 4096, 256, 256},
+    {1, 2048, 128, 128}, {1, 2048, 128, 512}, {1, 2048, 512, 128},   {1, 4096, 256, 256},
     {64, 32, 32, 32},    {32, 64, 64, 32},    {1, 1024, 1024, 1024},
 };
 
-double flops(const Shape3& s) { return 2.0 * s.batch * s.m * s.k * s.n; }
+double flops(const Shape3& s) {
+  return 2.0 * s.batch * s.m * s.k * s.n;
+}
 
 heed::Shape dims_a(const Shape3& s) {
   return s.batch == 1 ? heed::Shape{s.m, s.k} : heed::Shape{s.batch, s.m, s.k};
@@ -31,9 +33,10 @@ heed::Shape dims_b(const Shape3& s) {
 }
 
 void set_label(benchmark::State& state, const Shape3& s) {
-  state.SetLabel((s.batch > 1 ? std::to_string(s.batch) + "x" : std::string()) + std::to_string(s.m) + "x" +
-                 std::to_string(s.k) + "x" + std::to_string(s.n));
-  state.counters["GFLOP/s"] = benchmark::Counter(flops(s) * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
+  state.SetLabel((s.batch > 1 ? std::to_string(s.batch) + "x" : std::string()) +
+                 std::to_string(s.m) + "x" + std::to_string(s.k) + "x" + std::to_string(s.n));
+  state.counters["GFLOP/s"] =
+      benchmark::Counter(flops(s) * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
 }
 
 // heed::matmul with a parameter that requires grad, so the autograd node is recorded as in
@@ -56,15 +59,17 @@ void BM_onednn_raw(benchmark::State& state) {
   dnnl::engine eng(dnnl::engine::kind::cpu, 0);
   dnnl::stream strm(eng);
   auto md = [](heed::Shape d) {
-    return dnnl::memory::desc(dnnl::memory::dims(d.begin(), d.end()), dt::f32,
-                              d.size() == 2 ? dnnl::memory::format_tag::ab : dnnl::memory::format_tag::abc);
+    return dnnl::memory::desc(
+        dnnl::memory::dims(d.begin(), d.end()), dt::f32,
+        d.size() == 2 ? dnnl::memory::format_tag::ab : dnnl::memory::format_tag::abc);
   };
   heed::Shape dc = s.batch == 1 ? heed::Shape{s.m, s.n} : heed::Shape{s.batch, s.m, s.n};
   auto a_md = md(dims_a(s)), b_md = md(dims_b(s)), c_md = md(dc);
   dnnl::matmul prim(dnnl::matmul::primitive_desc(dnnl::matmul::desc(a_md, b_md, c_md), eng));
   heed::Tensor a = heed::Tensor::randn(dims_a(s), 1), b = heed::Tensor::randn(dims_b(s), 2),
                c = heed::Tensor::empty(dc);
-  dnnl::memory am(a_md, eng, a.data<float>()), bm(b_md, eng, b.data<float>()), cm(c_md, eng, c.data<float>());
+  dnnl::memory am(a_md, eng, a.data<float>()), bm(b_md, eng, b.data<float>()),
+      cm(c_md, eng, c.data<float>());
   for (auto _ : state) {
     prim.execute(strm, {{DNNL_ARG_SRC, am}, {DNNL_ARG_WEIGHTS, bm}, {DNNL_ARG_DST, cm}});
     strm.wait();

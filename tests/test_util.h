@@ -19,7 +19,8 @@ inline Tensor transposed_input(int64_t rows, int64_t cols, uint64_t seed) {
   return base.transpose(0, 1).detach().set_requires_grad();
 }
 
-inline ::testing::AssertionResult passes_gradcheck(const GradcheckFn& f, const std::vector<Tensor>& inputs,
+inline ::testing::AssertionResult passes_gradcheck(const GradcheckFn& f,
+                                                   const std::vector<Tensor>& inputs,
                                                    const GradcheckOptions& opts = {}) {
   GradcheckReport r = gradcheck(f, inputs, opts);
   if (r.ok) return ::testing::AssertionSuccess();

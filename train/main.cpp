@@ -1,15 +1,22 @@
-// heed's command line. Exit codes: 0 success, 2 bad input (usage, files, configs), 1 internal.
+// heed's command line. Exit codes: 0 success, 2 bad input (usage, files, configs, checkpoints),
+// 1 internal failure, 130 interrupted (a checkpoint was written).
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <iostream>
 
-#include "framework/tensor.h"
+#include "datasets/tasks.h"
+#include "framework/io/checkpoint.h"
+#include "models/attention/attention.h"
 #include "train/build_info.h"
+#include "train/config.h"
+#include "train/progress.h"
+#include "train/trainer.h"
 
+namespace heed {
 namespace {
 
 int run_info() {
-  heed::BuildInfo b = heed::build_info();
+  BuildInfo b = build_info();
   std::cout << "heed " << b.version << " (commit " << b.git_commit << ", " << b.build_type << ")\n"
             << "compiler: " << b.compiler << "\n"
             << "oneDNN:   " << b.onednn << "\n"
@@ -17,17 +24,101 @@ int run_info() {
   return 0;
 }
 
+int run_list(const std::string& what) {
+  if (what == "tasks") {
+    for (const TaskInfo& t : task_list())
+      std::printf("%-10s %s\n", t.name.c_str(), t.description.c_str());
+  } else if (what == "attention") {
+    for (const AttentionVariant& v : attention_variants()) {
+      AttentionCapabilities c =
+          make_attention(v.name, AttentionConfig{8, 2, 0.0f, {}})->capabilities();
+      std::string caps;
+      auto add = [&](bool on, const char* name) {
+        if (on) caps += (caps.empty() ? "" : ",") + std::string(name);
+      };
+      add(c.returns_weights, "weights");
+      add(c.causal, "causal");
+      add(c.cross, "cross");
+      add(c.key_padding, "padding");
+      add(c.kv_cache, "kv_cache");
+      add(c.needs_tree, "tree");
+      std::printf("%-14s %-40s %s\n", v.name.c_str(), caps.c_str(), v.description.c_str());
+    }
+  } else {
+    std::printf("%-10s %s\n%-10s %s\n", "seq2seq",
+                "pre-LayerNorm encoder-decoder transformer (the reference Seq2SeqModel)", "decoder",
+                "decoder-only causal LM over 'source BOS target EOS' (the reference CausalLM)");
+  }
+  return 0;
+}
+
+int run_train(const std::string& config_path, const std::vector<std::string>& overrides,
+              const std::string& resume, const std::string& command_line) {
+  TrainOptions opts;
+  opts.command_line = command_line;
+  opts.terminal = stderr_is_terminal();
+  Config config;
+  if (!resume.empty()) {
+    if (!config_path.empty())
+      throw ConfigError("--resume takes the run's own config; drop " + config_path);
+    config = run_config(resume);
+    opts.resume = true;
+  } else {
+    config = load_config(config_path, overrides);
+  }
+  TrainSummary s = train(config, opts);
+  std::printf("%s after %lld steps (%.1f s): ", s.stop_reason.c_str(),
+              static_cast<long long>(s.steps), s.train_seconds);
+  for (const auto& [k, v] : s.eval) std::printf("%s %.4f  ", k.c_str(), v);
+  std::printf("\nrun directory: %s\n", s.out_dir.c_str());
+  if (s.stop_reason == "interrupted") {
+    std::fprintf(stderr,
+                 "heed: interrupted; checkpoint written. Continue with: heed train --resume %s\n",
+                 s.out_dir.c_str());
+    return 130;
+  }
+  return 0;
+}
+
 }  // namespace
+}  // namespace heed
 
 int main(int argc, char** argv) {
+  using namespace heed;
   CLI::App app{"heed: a small, fast C++ framework for training transformers"};
-  app.set_version_flag("--version", std::string("heed ") + heed::build_info().version);
+  app.set_version_flag("--version", std::string("heed ") + build_info().version);
   app.require_subcommand(1);
 
-  CLI::App* info = app.add_subcommand("info", "Show the build: version, commit, compiler, oneDNN ISA, threads");
-  CLI::App* train = app.add_subcommand("train", "Train a model from a YAML config (default: the copy task)");
-  std::string config;
-  train->add_option("config", config, "YAML config file (omit for the embedded copy-task default)");
+  CLI::App* info =
+      app.add_subcommand("info", "Show the build: version, commit, compiler, oneDNN ISA, threads");
+
+  CLI::App* train_cmd = app.add_subcommand(
+      "train", "Train a model from a YAML config (default: the embedded copy task)");
+  std::string config_path, resume;
+  std::vector<std::string> overrides;
+  train_cmd->add_option("config", config_path,
+                        "YAML config file (omit for the embedded copy-task default)");
+  train_cmd->add_option("--set", overrides, "Override a key: --set model.d_model=64 (repeatable)");
+  train_cmd->add_option("--resume", resume,
+                        "Continue the run in this directory from its latest checkpoint");
+
+  CLI::App* config_cmd = app.add_subcommand("config", "Work with configs");
+  config_cmd->require_subcommand(1);
+  CLI::App* show =
+      config_cmd->add_subcommand("show", "Print the resolved config, defaults filled in");
+  std::string show_path;
+  std::vector<std::string> show_overrides;
+  show->add_option("config", show_path, "YAML config file (omit for the default)");
+  show->add_option("--set", show_overrides, "Override a key (repeatable)");
+  CLI::App* keys = config_cmd->add_subcommand(
+      "keys", "Print every config key with its default and meaning (Markdown)");
+
+  CLI::App* list =
+      app.add_subcommand("list", "List registered tasks, attention variants or models");
+  std::string what;
+  list->add_option("what", what, "tasks | attention | models")
+      ->required()
+      ->check(CLI::IsMember({"tasks", "attention", "models"}));
 
   try {
     app.parse(argc, argv);
@@ -38,21 +129,32 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::cerr << "heed: " << e.what() << " (see heed --help)\n";
+    std::string msg = e.what();
+    std::replace(msg.begin(), msg.end(), '\n', ' ');
+    std::fprintf(stderr, "heed: %s (see heed --help)\n", msg.c_str());
     return 2;
   }
+  std::string command_line;
+  for (int i = 0; i < argc; ++i) command_line += (i ? " " : "") + std::string(argv[i]);
   try {
     if (*info) return run_info();
-    if (*train) {
-      std::cerr << "heed train: training from YAML configs is not built yet (it lands with the training issue);"
-                   " this build has the engine: see heed info\n";
-      return 1;
+    if (*list) return run_list(what);
+    if (*show) {
+      std::fputs(config_to_yaml(load_config(show_path, show_overrides)).c_str(), stdout);
+      return 0;
     }
-  } catch (const heed::Error& e) {
-    std::cerr << "heed: " << e.what() << "\n";
+    if (*keys) {
+      std::fputs(config_reference().c_str(), stdout);
+      return 0;
+    }
+    if (*train_cmd) return run_train(config_path, overrides, resume, command_line);
+  } catch (const Error& e) {  // ConfigError, checkpoint and file errors: bad input
+    std::string msg = e.what();
+    std::replace(msg.begin(), msg.end(), '\n', ' ');
+    std::fprintf(stderr, "heed: %s\n", msg.c_str());
     return 2;
   } catch (const std::exception& e) {
-    std::cerr << "heed: internal error: " << e.what() << "\n";
+    std::fprintf(stderr, "heed: internal error: %s\n", e.what());
     return 1;
   }
   return 0;

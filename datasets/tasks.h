@@ -1,0 +1,47 @@
+// Tasks generated from a seed. An example depends only on (seed, index): batch k of a run is
+// the same after a resume, and evaluation data comes from a stream disjoint from training's.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "datasets/batch.h"
+#include "framework/random.h"
+#include "models/options.h"
+
+namespace heed {
+
+struct TaskInfo {
+  std::string name, description;
+};
+
+class Task {
+ public:
+  virtual ~Task() = default;
+  // One example whose source length lies in [min_len, max_len], drawn from `rng`.
+  virtual Example sample(Rng& rng, int64_t min_len, int64_t max_len) const = 0;
+  // Token ids used: targets and sources are < vocab().
+  virtual int64_t vocab() const = 0;
+  // Longest target for a source of length n (for decoding limits).
+  virtual int64_t max_target_len(int64_t source_len) const = 0;
+  const std::string& name() const { return name_; }
+
+ protected:
+  explicit Task(std::string name) : name_(std::move(name)) {}
+
+ private:
+  std::string name_;
+};
+
+// copy | reverse | sort | addition. Options: vocab (copy/reverse/sort: data tokens are
+// [3, vocab)); addition uses digits 3..12 and '+' = 13 (vocab 14), numbers little-endian.
+std::unique_ptr<Task> make_task(const std::string& name, const Options& options);
+std::vector<TaskInfo> task_list();
+
+// `count` examples for stream `stream` (0 = training, 1 = evaluation, ...) starting at index
+// `first`: example i uses Rng(mix64(seed, stream), i · 2^20), so any slice can be regenerated.
+std::vector<Example> generate(const Task& task, uint64_t seed, uint64_t stream, int64_t first,
+                              int64_t count, int64_t min_len, int64_t max_len);
+
+}  // namespace heed

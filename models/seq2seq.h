@@ -1,0 +1,72 @@
+// Encoder–decoder transformer and decoder-only LM. With attention "mha" and sinusoidal
+// positions they are the reference models of ../shared/bench/torch_reference.py (Seq2SeqModel
+// and CausalLM): the same parameter names, shapes, initialization and dropout sites.
+#pragma once
+
+#include "models/embedding.h"
+#include "models/transformer.h"
+
+namespace heed {
+
+struct TransformerConfig {
+  int64_t vocab = 16;
+  int64_t d_model = 128, heads = 4, d_ff = 512;
+  int64_t encoder_layers = 2, decoder_layers = 2;  // decoder-only uses decoder_layers
+  float dropout = 0.1f;
+  std::string position = "sinusoidal";  // sinusoidal | learned | none
+  int64_t max_len = 1024;               // for learned positions
+  std::string attention = "mha";
+  Options attention_options;
+  std::string cross_attention = "mha";
+  Options cross_attention_options;
+  LayerConfig layer() const;
+};
+
+// Parameters: embed.embed.weight (shared by encoder and decoder inputs), transformer.encoder.*,
+// transformer.decoder.*, out.weight, out.bias.
+class Seq2Seq : public Module {
+ public:
+  explicit Seq2Seq(const TransformerConfig& c);
+  // src: (B, S) ids, src_padding: optional (B, S) nonzero at padding -> memory (B, S, C).
+  Tensor encode(const Tensor& src, const Tensor& src_padding = Tensor()) const;
+  // dec_in: (B, T) ids -> logits (B, T, V). With caches, dec_in holds only the new tokens and
+  // `offset` is the position of the first of them.
+  Tensor decode(const Tensor& dec_in, const Tensor& memory, const Tensor& src_padding = Tensor(),
+                std::vector<KVCache>* caches = nullptr, int64_t offset = 0) const;
+  Tensor forward(const Tensor& src, const Tensor& dec_in,
+                 const Tensor& src_padding = Tensor()) const {
+    return decode(dec_in, encode(src, src_padding), src_padding);
+  }
+  // The encoder's self-attention weights for src, one (B, H, S, S) per layer (eval mode).
+  std::vector<Tensor> encoder_attention(const Tensor& src,
+                                        const Tensor& src_padding = Tensor()) const;
+  const TransformerConfig& config() const { return config_; }
+
+ private:
+  struct Stacks : Module {
+    std::shared_ptr<Encoder> encoder;
+    std::shared_ptr<Decoder> decoder;
+  };
+  TransformerConfig config_;
+  std::shared_ptr<TokenAndPosition> embed_;
+  std::shared_ptr<Stacks> transformer_;
+  std::shared_ptr<Linear> out_;
+};
+
+// Decoder-only causal LM. Parameters: embed.embed.weight, blocks.layers.N.*, blocks.norm.*, out.*.
+class DecoderLM : public Module {
+ public:
+  explicit DecoderLM(const TransformerConfig& c);
+  // ids: (B, T) -> logits (B, T, V). With caches, ids are the new tokens at position `offset`.
+  Tensor forward(const Tensor& ids, std::vector<KVCache>* caches = nullptr,
+                 int64_t offset = 0) const;
+  const TransformerConfig& config() const { return config_; }
+
+ private:
+  TransformerConfig config_;
+  std::shared_ptr<TokenAndPosition> embed_;
+  std::shared_ptr<Encoder> blocks_;
+  std::shared_ptr<Linear> out_;
+};
+
+}  // namespace heed

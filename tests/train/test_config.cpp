@@ -1,0 +1,132 @@
+// Config loading: defaults, overrides, and one-line errors with file, line and column.
+#include <gtest/gtest.h>
+
+#include "train/config.h"
+
+namespace heed {
+namespace {
+
+std::string error_of(const std::string& yaml, const std::vector<std::string>& overrides = {}) {
+  try {
+    parse_config(yaml, "my.yaml", overrides);
+  } catch (const ConfigError& e) {
+    std::string m = e.what();
+    EXPECT_EQ(m.find('\n'), std::string::npos) << "not one line: " << m;
+    return m;
+  }
+  ADD_FAILURE() << "accepted: " << yaml;
+  return "";
+}
+
+TEST(Config, DefaultIsTheEmbeddedCopyConfig) {
+  Config c = load_config("");
+  EXPECT_EQ(c.task.name, "copy");
+  EXPECT_EQ(c.model.d_model, 128);
+  EXPECT_EQ(c.model.heads, 4);
+  EXPECT_EQ(c.train.batch_size, 64);
+  EXPECT_EQ(c.model.attention.type, "mha");
+  EXPECT_DOUBLE_EQ(c.train.stop_at.at("exact_seq_acc"), 0.99);
+}
+
+TEST(Config, EmptyFileGivesDefaults) {
+  Config c = parse_config("", "empty.yaml");
+  EXPECT_EQ(c.train.steps, TrainConfig{}.steps);
+}
+
+TEST(Config, ReadsNestedValuesAndAttentionOptions) {
+  Config c = parse_config(
+      "model: {d_model: 64, heads: 8, attention: {type: mha}}\ntrain: {optimizer: {lr: 3e-4}, "
+      "steps: 5}\n"
+      "task: {eval_lengths: [40, 48]}\n",
+      "x.yaml");
+  EXPECT_EQ(c.model.d_model, 64);
+  EXPECT_DOUBLE_EQ(c.train.optimizer.lr, 3e-4);
+  EXPECT_EQ(c.task.eval_lengths, (std::vector<int64_t>{40, 48}));
+}
+
+TEST(Config, OverridesApplyAndNameThemselvesInErrors) {
+  Config c = parse_config("model: {d_model: 64}\n", "x.yaml",
+                          {"model.d_model=32", "train.steps=7", "seed=3"});
+  EXPECT_EQ(c.model.d_model, 32);
+  EXPECT_EQ(c.train.steps, 7);
+  std::string m = error_of("", {"model.d_model=abc"});
+  EXPECT_NE(m.find("--set model.d_model=abc"), std::string::npos) << m;
+  EXPECT_NE(error_of("", {"nonsense"}).find("KEY.PATH=VALUE"), std::string::npos);
+}
+
+TEST(Config, UnknownKeySuggestsTheNearest) {
+  std::string m = error_of("model:\n  d_modle: 64\n");
+  EXPECT_NE(m.find("my.yaml:2:3"), std::string::npos) << m;
+  EXPECT_NE(m.find("model.d_modle"), std::string::npos) << m;
+  EXPECT_NE(m.find("did you mean 'd_model'"), std::string::npos) << m;
+}
+
+TEST(Config, DuplicateKeyIsAnError) {
+  std::string m = error_of("seed: 1\nseed: 2\n");
+  EXPECT_NE(m.find("duplicate key"), std::string::npos) << m;
+  EXPECT_NE(m.find("my.yaml:2:1"), std::string::npos) << m;
+}
+
+TEST(Config, WrongTypesAndRanges) {
+  EXPECT_NE(error_of("train: {batch_size: -1}").find("train.batch_size: must be in [1"),
+            std::string::npos);
+  EXPECT_NE(error_of("task: {vocab: 1e12}").find("must be an integer"), std::string::npos);
+  EXPECT_NE(error_of("model: {dropout: high}").find("must be a number"), std::string::npos);
+  EXPECT_NE(error_of("model: {type: lstm}").find("is not one of"), std::string::npos);
+  EXPECT_NE(error_of("model: 3").find("must be a mapping"), std::string::npos);
+  EXPECT_NE(error_of("train: {steps: }").find("has no value"), std::string::npos);
+  EXPECT_NE(error_of("- a\n- b\n").find("mapping"), std::string::npos);
+}
+
+TEST(Config, ContradictionsNameTheKey) {
+  std::string m = error_of("model:\n  d_model: 10\n  heads: 3\n");
+  EXPECT_NE(m.find("my.yaml:3:10: model.heads: d_model 10 is not divisible by heads 3"),
+            std::string::npos)
+      << m;
+  EXPECT_NE(error_of("task: {min_len: 9, max_len: 4}").find("task.max_len"), std::string::npos);
+}
+
+TEST(Config, AttentionIsCheckedAgainstTheRegistry) {
+  std::string m = error_of("model: {attention: {type: nope}}");
+  EXPECT_NE(m.find("unknown attention type 'nope'"), std::string::npos) << m;
+  EXPECT_NE(m.find("mha"), std::string::npos) << m;
+  m = error_of("model: {attention: {type: mha, sparkle: 1}}");
+  EXPECT_NE(m.find("sparkle"), std::string::npos) << m;
+  EXPECT_NE(error_of("model: {attention: {heads: 2}}").find("model.attention.type: missing"),
+            std::string::npos);
+}
+
+TEST(Config, InvalidYamlNamesLineAndColumn) {
+  std::string m = error_of("model: {d_model: 64\n");
+  EXPECT_NE(m.find("my.yaml:"), std::string::npos) << m;
+  EXPECT_NE(m.find("invalid YAML"), std::string::npos) << m;
+}
+
+TEST(Config, MissingFileIsAnError) {
+  try {
+    load_config("/nonexistent/x.yaml");
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("/nonexistent/x.yaml"), std::string::npos);
+  }
+}
+
+TEST(Config, ShowRoundTrips) {
+  Config c = parse_config(
+      "model: {d_model: 64, attention: {type: mha}}\ntrain: {stop_at: {loss: 0.1}}\n", "x.yaml");
+  std::string yaml = config_to_yaml(c);
+  Config again = parse_config(yaml, "shown.yaml");
+  EXPECT_EQ(config_to_yaml(again), yaml);
+  EXPECT_EQ(again.model.d_model, 64);
+  EXPECT_DOUBLE_EQ(again.train.stop_at.at("loss"), 0.1);
+}
+
+TEST(Config, ReferenceListsEveryKey) {
+  std::string ref = config_reference();
+  for (const char* key : {"`task.name`", "`model.attention`", "`train.optimizer.lr`",
+                          "`train.schedule.warmup`", "`out_dir`"})
+    EXPECT_NE(ref.find(key), std::string::npos) << key;
+}
+
+}  // namespace
+}  // namespace heed

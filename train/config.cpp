@@ -1,0 +1,545 @@
+#include "train/config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <limits>
+#include <optional>
+#include <set>
+#include <sstream>
+
+#include "models/attention/attention.h"
+#include "train/default_config.h"
+
+namespace heed {
+namespace {
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+struct Range {
+  double lo = -kInf, hi = kInf;
+};
+using OneOf = std::vector<std::string>;
+
+const OneOf kStopMetrics = {"exact_seq_acc", "token_acc", "accuracy", "loss"};
+
+// ---- the schema: every key, once ----
+
+template <class V>
+void visit(V& v, TaskConfig& t) {
+  v.field("name", t.name, "task to train: copy | reverse | sort | addition",
+          OneOf{"copy", "reverse", "sort", "addition"});
+  v.field("vocab", t.vocab,
+          "vocabulary size incl. pad/bos/eos (data tokens are 3..vocab-1); addition fixes it at 14",
+          Range{4, 1 << 20});
+  v.field("min_len", t.min_len, "shortest training source (digits per number for addition)",
+          Range{1, 1 << 16});
+  v.field("max_len", t.max_len, "longest training source (digits per number for addition)",
+          Range{1, 1 << 16});
+  v.field("eval_lengths", t.eval_lengths, "extra lengths to evaluate at (length generalization)",
+          Range{1, 1 << 16});
+}
+
+template <class V>
+void visit(V& v, ModelConfig& m) {
+  v.field("type", m.type, "model family: seq2seq | decoder", OneOf{"seq2seq", "decoder"});
+  v.field("d_model", m.d_model, "width of the residual stream", Range{1, 1 << 16});
+  v.field("heads", m.heads, "attention heads (d_model must divide evenly)", Range{1, 1024});
+  v.field("d_ff", m.d_ff, "feed-forward hidden width", Range{1, 1 << 18});
+  v.field("encoder_layers", m.encoder_layers, "encoder layers (seq2seq)", Range{0, 256});
+  v.field("decoder_layers", m.decoder_layers, "decoder layers", Range{1, 256});
+  v.field("dropout", m.dropout, "dropout probability (training only)", Range{0, 0.99});
+  v.field("position", m.position, "positions: sinusoidal | learned | none",
+          OneOf{"sinusoidal", "learned", "none"});
+  v.field("max_len", m.max_len, "longest sequence for learned positions", Range{1, 1 << 20});
+  v.field("attention", m.attention,
+          "attention variant: {type: NAME, OPTION: VALUE, ...} (heed list attention)");
+}
+
+template <class V>
+void visit(V& v, OptimizerConfig& o) {
+  v.field("type", o.type, "adamw | adam | sgd", OneOf{"adamw", "adam", "sgd"});
+  v.field("lr", o.lr, "peak learning rate", Range{0, 10});
+  v.field("weight_decay", o.weight_decay, "weight decay (decoupled for adamw, L2 otherwise)",
+          Range{0, 10});
+  v.field("beta1", o.beta1, "Adam β1", Range{0, 0.999999});
+  v.field("beta2", o.beta2, "Adam β2", Range{0, 0.999999999});
+  v.field("eps", o.eps, "Adam ε", Range{0, 1});
+  v.field("momentum", o.momentum, "SGD momentum", Range{0, 0.999999});
+  v.field("nesterov", o.nesterov, "SGD Nesterov momentum");
+}
+
+template <class V>
+void visit(V& v, ScheduleConfig& s) {
+  v.field("type", s.type,
+          "constant | cosine (linear warmup, cosine decay to min_lr) | inverse_sqrt",
+          OneOf{"constant", "cosine", "inverse_sqrt"});
+  v.field("warmup", s.warmup, "linear warmup steps", Range{0, 1e9});
+  v.field("min_lr", s.min_lr, "final learning rate of the cosine schedule", Range{0, 10});
+}
+
+template <class V>
+void visit(V& v, TrainConfig& t) {
+  v.field("steps", t.steps, "optimizer steps", Range{1, 1e9});
+  v.field("batch_size", t.batch_size, "examples per step", Range{1, 1 << 20});
+  v.field("grad_accum", t.grad_accum, "micro-batches accumulated per step", Range{1, 1024});
+  v.section("optimizer", t.optimizer);
+  v.section("schedule", t.schedule);
+  v.field("clip", t.clip, "global gradient-norm clipping (0: off)", Range{0, 1e9});
+  v.field("label_smoothing", t.label_smoothing, "label smoothing of the loss", Range{0, 1});
+  v.field("log_every", t.log_every, "steps between metric lines", Range{1, 1e9});
+  v.field("eval_every", t.eval_every, "steps between evaluations", Range{1, 1e9});
+  v.field("eval_examples", t.eval_examples, "fresh held-out examples per evaluation",
+          Range{1, 1e7});
+  v.field("checkpoint_every", t.checkpoint_every, "steps between checkpoints", Range{1, 1e9});
+  v.field("keep_checkpoints", t.keep_checkpoints, "latest checkpoints kept (plus the best)",
+          Range{1, 1000});
+  v.field("stop_at", t.stop_at,
+          "stop early when an evaluation reaches these, e.g. {exact_seq_acc: 0.99}", kStopMetrics);
+  v.field("max_minutes", t.max_minutes, "wall-time budget in minutes (0: none)", Range{0, 1e7});
+}
+
+template <class V>
+void visit(V& v, Config& c) {
+  v.section("task", c.task);
+  v.section("model", c.model);
+  v.section("train", c.train);
+  v.field("seed", c.seed, "seed of data, initialization and dropout",
+          Range{0, 9.007199254740992e15});
+  v.field("threads", c.threads, "threads for every kernel (0: all cores)", Range{0, 1024});
+  v.field("out_dir", c.out_dir, "run directory (config, metrics, checkpoints, report)");
+}
+
+// ---- reading ----
+
+int edit_distance(const std::string& a, const std::string& b) {
+  std::vector<int> prev(b.size() + 1), cur(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = static_cast<int>(j);
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = static_cast<int>(i);
+    for (std::size_t j = 1; j <= b.size(); ++j)
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] != b[j - 1])});
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+std::string join(const std::vector<std::string>& v) {
+  std::string s;
+  for (const std::string& x : v) s += (s.empty() ? "" : ", ") + x;
+  return s;
+}
+
+struct Source {
+  std::string name;
+  std::map<std::string, std::string> overrides;  // path -> "--set path=value" for messages
+};
+
+class Reader {
+ public:
+  // `node` is the mapping to read, or nullopt when the section is absent (all defaults).
+  Reader(const Source& src, std::optional<YAML::Node> node, std::string path,
+         std::map<std::string, YAML::Mark>& marks)
+      : src_(src),
+        present_(node.has_value()),
+        node_(node ? *node : YAML::Node()),
+        path_(std::move(path)),
+        marks_(marks) {
+    if (present_ && !node_.IsMap())
+      fail(node_, path_.empty() ? "(top level)" : path_, "must be a mapping");
+    check_duplicates();
+  }
+
+  [[noreturn]] void fail(const YAML::Node& at, const std::string& key,
+                         const std::string& what) const {
+    throw ConfigError(location(at, key) + ": " + key + ": " + what);
+  }
+
+  std::string location(const YAML::Node& at, const std::string& key) const {
+    auto o = src_.overrides.find(key);
+    if (o != src_.overrides.end()) return o->second;
+    YAML::Mark m = at.Mark();
+    if (m.is_null() && present_) m = node_.Mark();
+    if (m.is_null()) return src_.name;
+    return src_.name + ":" + std::to_string(m.line + 1) + ":" + std::to_string(m.column + 1);
+  }
+
+  void field(const char* key, int64_t& v, const char*, Range r = {}) {
+    std::optional<YAML::Node> found = child(key);
+    if (!found) return;
+    const YAML::Node n = *found;
+    int64_t x;
+    if (!n.IsScalar() || !YAML::convert<int64_t>::decode(n, x))
+      fail(n, full(key), "must be an integer, got " + show(n));
+    if (x < r.lo || x > r.hi)
+      fail(n, full(key),
+           "must be in [" + num(r.lo) + ", " + num(r.hi) + "], got " + std::to_string(x));
+    v = x;
+  }
+  void field(const char* key, double& v, const char*, Range r = {}) {
+    std::optional<YAML::Node> found = child(key);
+    if (!found) return;
+    const YAML::Node n = *found;
+    double x;
+    if (!n.IsScalar() || !YAML::convert<double>::decode(n, x) || !std::isfinite(x))
+      fail(n, full(key), "must be a number, got " + show(n));
+    if (x < r.lo || x > r.hi)
+      fail(n, full(key), "must be in [" + num(r.lo) + ", " + num(r.hi) + "], got " + n.Scalar());
+    v = x;
+  }
+  void field(const char* key, bool& v, const char*) {
+    std::optional<YAML::Node> found = child(key);
+    if (!found) return;
+    const YAML::Node n = *found;
+    bool x;
+    if (!n.IsScalar() || !YAML::convert<bool>::decode(n, x))
+      fail(n, full(key), "must be true or false, got " + show(n));
+    v = x;
+  }
+  void field(const char* key, std::string& v, const char*, const OneOf& allowed = {}) {
+    std::optional<YAML::Node> found = child(key);
+    if (!found) return;
+    const YAML::Node n = *found;
+    if (!n.IsScalar()) fail(n, full(key), "must be a string, got " + show(n));
+    if (!allowed.empty() && std::find(allowed.begin(), allowed.end(), n.Scalar()) == allowed.end())
+      fail(n, full(key), "'" + n.Scalar() + "' is not one of: " + join(allowed));
+    v = n.Scalar();
+  }
+  void field(const char* key, std::vector<int64_t>& v, const char*, Range r = {}) {
+    std::optional<YAML::Node> found = child(key);
+    if (!found) return;
+    const YAML::Node n = *found;
+    if (!n.IsSequence()) fail(n, full(key), "must be a list of integers, got " + show(n));
+    std::vector<int64_t> out;
+    for (const YAML::Node& e : n) {
+      int64_t x;
+      if (!e.IsScalar() || !YAML::convert<int64_t>::decode(e, x))
+        fail(e, full(key), "must hold integers, got " + show(e));
+      if (x < r.lo || x > r.hi)
+        fail(e, full(key), "values must be in [" + num(r.lo) + ", " + num(r.hi) + "]");
+      out.push_back(x);
+    }
+    v = out;
+  }
+  void field(const char* key, std::map<std::string, double>& v, const char*, const OneOf& keys) {
+    std::optional<YAML::Node> found = child(key);
+    if (!found) return;
+    const YAML::Node n = *found;
+    if (!n.IsMap()) fail(n, full(key), "must be a mapping of metric: value, got " + show(n));
+    Reader sub(src_, n, full(key), marks_);
+    std::map<std::string, double> out;
+    for (auto it = n.begin(); it != n.end(); ++it) {
+      const std::string k = it->first.Scalar();
+      if (std::find(keys.begin(), keys.end(), k) == keys.end())
+        fail(it->first, full(key) + "." + k, "unknown metric (known: " + join(keys) + ")");
+      double x;
+      if (!it->second.IsScalar() || !YAML::convert<double>::decode(it->second, x) ||
+          !std::isfinite(x))
+        fail(it->second, full(key) + "." + k, "must be a number");
+      out[k] = x;
+    }
+    v = out;
+  }
+  void field(const char* key, AttentionSpec& spec, const char*) {
+    std::optional<YAML::Node> found = child(key);
+    if (!found) return;
+    const YAML::Node n = *found;
+    if (n.IsScalar()) {  // shorthand: attention: alibi
+      spec = AttentionSpec{n.Scalar(), {}};
+      return;
+    }
+    Reader sub(src_, n, full(key), marks_);
+    AttentionSpec out{"", {}};  // a mapping must name its type
+    for (auto it = n.begin(); it != n.end(); ++it) {
+      const std::string k = it->first.Scalar();
+      if (!it->second.IsScalar())
+        sub.fail(it->second, full(key) + "." + k,
+                 "must be a single value, got " + show(it->second));
+      marks_[full(key) + "." + k] = it->second.Mark();
+      if (k == "type")
+        out.type = it->second.Scalar();
+      else
+        out.options[k] = it->second.Scalar();
+    }
+    if (out.type.empty())
+      sub.fail(n, full(key) + ".type", "missing (heed list attention shows the variants)");
+    spec = out;
+  }
+  template <class S>
+  void section(const char* key, S& s) {
+    std::optional<YAML::Node> n = child(key);
+    Reader sub(src_, n, full(key), marks_);
+    visit(sub, s);
+    sub.finish();
+  }
+
+  // Unknown keys at this level, with the nearest known key suggested.
+  void finish() const {
+    if (!present_ || !node_.IsMap()) return;
+    for (auto it = node_.begin(); it != node_.end(); ++it) {
+      const std::string k = it->first.Scalar();
+      if (known_.count(k)) continue;
+      std::string best;
+      int best_d = 1 << 30;
+      for (const std::string& cand : known_) {
+        int d = edit_distance(k, cand);
+        if (d < best_d) best_d = d, best = cand;
+      }
+      std::string hint =
+          !best.empty() && best_d <= std::max<int>(2, static_cast<int>(k.size()) / 3)
+              ? " (did you mean '" + best + "'?)"
+              : " (known: " + join(std::vector<std::string>(known_.begin(), known_.end())) + ")";
+      fail(it->first, full(k), "unknown key" + hint);
+    }
+  }
+
+ private:
+  // The value under `key`, or nullopt when the key is absent.
+  std::optional<YAML::Node> child(const char* key) {
+    known_.insert(key);
+    if (!present_ || !node_.IsMap()) return std::nullopt;
+    for (auto it = node_.begin(); it != node_.end(); ++it)
+      if (it->first.Scalar() == key) {
+        marks_[full(key)] = it->second.Mark();
+        if (it->second.IsNull()) fail(it->second, full(key), "has no value");
+        return it->second;
+      }
+    return std::nullopt;
+  }
+  void check_duplicates() const {
+    if (!present_ || !node_.IsMap()) return;
+    std::set<std::string> seen;
+    for (auto it = node_.begin(); it != node_.end(); ++it) {
+      if (!it->first.IsScalar()) fail(it->first, path_, "keys must be plain names");
+      if (!seen.insert(it->first.Scalar()).second)
+        fail(it->first, full(it->first.Scalar()), "duplicate key");
+    }
+  }
+  std::string full(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
+  static std::string show(const YAML::Node& n) {
+    if (n.IsScalar()) return "'" + n.Scalar() + "'";
+    if (n.IsSequence()) return "a list";
+    if (n.IsMap()) return "a mapping";
+    return "nothing";
+  }
+  static std::string num(double x) {
+    if (std::isinf(x)) return x > 0 ? "inf" : "-inf";
+    std::ostringstream s;
+    s << x;
+    return s.str();
+  }
+
+  const Source& src_;
+  bool present_;
+  YAML::Node node_;
+  std::string path_;
+  std::map<std::string, YAML::Mark>& marks_;
+  std::set<std::string> known_;
+};
+
+// ---- writing ----
+
+class Writer {
+ public:
+  explicit Writer(YAML::Emitter& out) : out_(out) {}
+  template <class T, class... Rest>
+  void field(const char* key, const T& v, const char*, const Rest&...) {
+    out_ << YAML::Key << key << YAML::Value;
+    write(v);
+  }
+  template <class S>
+  void section(const char* key, S& s) {
+    out_ << YAML::Key << key << YAML::Value << YAML::BeginMap;
+    visit(*this, s);
+    out_ << YAML::EndMap;
+  }
+
+ private:
+  void write(int64_t v) { out_ << v; }
+  void write(double v) { out_ << v; }
+  void write(bool v) { out_ << v; }
+  void write(const std::string& v) { out_ << v; }
+  void write(const std::vector<int64_t>& v) { out_ << YAML::Flow << v; }
+  void write(const std::map<std::string, double>& v) {
+    out_ << YAML::Flow << YAML::BeginMap;
+    for (const auto& [k, x] : v) out_ << YAML::Key << k << YAML::Value << x;
+    out_ << YAML::EndMap;
+  }
+  void write(const AttentionSpec& a) {
+    out_ << YAML::Flow << YAML::BeginMap << YAML::Key << "type" << YAML::Value << a.type;
+    for (const auto& [k, x] : a.options) out_ << YAML::Key << k << YAML::Value << x;
+    out_ << YAML::EndMap;
+  }
+  YAML::Emitter& out_;
+};
+
+// ---- reference ----
+
+class Documenter {
+ public:
+  template <class T, class... Rest>
+  void field(const char* key, const T& v, const char* doc, const Rest&...) {
+    YAML::Emitter e;
+    e << YAML::Flow;
+    write(e, v);
+    rows_ += "| `" + prefix_ + key + "` | `" + std::string(e.c_str()) + "` | " + doc + " |\n";
+  }
+  template <class S>
+  void section(const char* key, S& s) {
+    std::string saved = prefix_;
+    prefix_ += std::string(key) + ".";
+    visit(*this, s);
+    prefix_ = saved;
+  }
+  std::string rows_, prefix_;
+
+ private:
+  template <class T>
+  static void write(YAML::Emitter& e, const T& v) {
+    e << v;
+  }
+  static void write(YAML::Emitter& e, const std::map<std::string, double>& v) {
+    e << YAML::BeginMap;
+    for (const auto& [k, x] : v) e << YAML::Key << k << YAML::Value << x;
+    e << YAML::EndMap;
+  }
+  static void write(YAML::Emitter& e, const AttentionSpec& a) {
+    e << YAML::BeginMap << YAML::Key << "type" << YAML::Value << a.type << YAML::EndMap;
+  }
+};
+
+// ---- overrides and cross-field checks ----
+
+void apply_override(YAML::Node& root, const std::string& text, Source& src) {
+  const auto eq = text.find('=');
+  if (eq == std::string::npos || eq == 0)
+    throw ConfigError("--set " + text + ": expected KEY.PATH=VALUE, e.g. --set model.d_model=64");
+  const std::string path = text.substr(0, eq), value = text.substr(eq + 1);
+  YAML::Node parsed;
+  try {
+    parsed = YAML::Load(value);
+  } catch (const YAML::Exception& e) {
+    throw ConfigError("--set " + text + ": value is not valid YAML: " + e.msg);
+  }
+  std::vector<std::string> parts;
+  std::stringstream ss(path);
+  for (std::string p; std::getline(ss, p, '.');) {
+    if (p.empty()) throw ConfigError("--set " + text + ": empty key in '" + path + "'");
+    parts.push_back(p);
+  }
+  // Walk with fresh handles (yaml-cpp nodes are references; reassigning one would rebind it).
+  std::vector<YAML::Node> chain = {root};
+  for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
+    YAML::Node next = chain.back()[parts[i]];
+    if (next.IsDefined() && !next.IsNull() && !next.IsMap())
+      throw ConfigError("--set " + text + ": '" + parts[i] + "' is not a section");
+    chain.push_back(next);
+  }
+  chain.back()[parts.back()] = parsed;
+  src.overrides[path] = "--set " + text;
+}
+
+void check_cross_fields(const Config& c, const Source& src,
+                        const std::map<std::string, YAML::Mark>& marks) {
+  auto fail = [&](const std::string& key, const std::string& what) {
+    auto o = src.overrides.find(key);
+    std::string where = src.name;
+    if (o != src.overrides.end())
+      where = o->second;
+    else if (auto m = marks.find(key); m != marks.end())
+      where +=
+          ":" + std::to_string(m->second.line + 1) + ":" + std::to_string(m->second.column + 1);
+    throw ConfigError(where + ": " + key + ": " + what);
+  };
+  if (c.model.d_model % c.model.heads != 0)
+    fail("model.heads", "d_model " + std::to_string(c.model.d_model) +
+                            " is not divisible by heads " + std::to_string(c.model.heads));
+  if (c.task.min_len > c.task.max_len)
+    fail("task.max_len", "max_len " + std::to_string(c.task.max_len) + " is below min_len " +
+                             std::to_string(c.task.min_len));
+  if (c.task.name == "addition" && c.task.vocab != 16 && c.task.vocab != 14)
+    fail("task.vocab", "addition fixes its vocabulary (digits and '+'); leave vocab out");
+  if (c.model.type == "seq2seq" && c.model.encoder_layers < 1)
+    fail("model.encoder_layers", "seq2seq needs at least 1");
+  if (c.train.schedule.type == "cosine" && c.train.schedule.warmup >= c.train.steps)
+    fail("train.schedule.warmup", "warmup must be shorter than train.steps");
+  try {
+    AttentionConfig ac{8 * c.model.heads, c.model.heads, 0.0f, {}};
+    for (const auto& [k, v] : c.model.attention.options) ac.extra.set(k, v);
+    make_attention(c.model.attention.type, ac);  // a small instance: checks the name and options
+  } catch (const ConfigError&) {
+    throw;
+  } catch (const Error& e) {
+    fail("model.attention", e.what());
+  }
+}
+
+}  // namespace
+
+const std::string& default_config_yaml() {
+  static const std::string text = kDefaultConfigYaml;
+  return text;
+}
+
+Config parse_config(const std::string& yaml, const std::string& source,
+                    const std::vector<std::string>& overrides) {
+  Source src{source, {}};
+  YAML::Node root;
+  try {
+    root = YAML::Load(yaml);
+  } catch (const YAML::ParserException& e) {
+    throw ConfigError(source + ":" + std::to_string(e.mark.line + 1) + ":" +
+                      std::to_string(e.mark.column + 1) + ": invalid YAML: " + e.msg);
+  } catch (const YAML::Exception& e) {
+    throw ConfigError(source + ": invalid YAML: " + e.msg);
+  }
+  if (root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
+  if (!root.IsMap())
+    throw ConfigError(source +
+                      ": the config must be a mapping of sections (task, model, train, ...)");
+  for (const std::string& o : overrides) apply_override(root, o, src);
+  Config c;
+  std::map<std::string, YAML::Mark> marks;
+  try {
+    Reader reader(src, root, "", marks);
+    visit(reader, c);
+    reader.finish();
+  } catch (const YAML::Exception& e) {
+    throw ConfigError(source + ": " + e.msg);
+  }
+  check_cross_fields(c, src, marks);
+  return c;
+}
+
+Config load_config(const std::string& path, const std::vector<std::string>& overrides) {
+  if (path.empty()) return parse_config(default_config_yaml(), "<default copy config>", overrides);
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ConfigError(path + ": cannot read the config (" + std::strerror(errno) + ")");
+  std::stringstream s;
+  s << in.rdbuf();
+  if (in.bad()) throw ConfigError(path + ": cannot read the config (" + std::strerror(errno) + ")");
+  return parse_config(s.str(), path, overrides);
+}
+
+std::string config_to_yaml(const Config& config) {
+  YAML::Emitter out;
+  out.SetDoublePrecision(15);  // 0.1 prints as 0.1, yet every double round-trips closely
+  out << YAML::BeginMap;
+  Writer w(out);
+  Config c = config;
+  visit(w, c);
+  out << YAML::EndMap;
+  return std::string(out.c_str()) + "\n";
+}
+
+std::string config_reference() {
+  Documenter d;
+  Config c;
+  visit(d, c);
+  return "| key | default | meaning |\n|---|---|---|\n" + d.rows_;
+}
+
+}  // namespace heed

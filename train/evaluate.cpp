@@ -1,0 +1,42 @@
+#include "train/evaluate.h"
+
+#include <algorithm>
+
+#include "framework/autograd.h"
+#include "models/decoding.h"
+
+namespace heed {
+
+EvalResult evaluate(TaskModel& model, const Task& task, const std::vector<Example>& examples,
+                    int64_t batch_size) {
+  EvalModeScope eval(model.module());
+  NoGradGuard no_grad;
+  EvalResult r;
+  double loss_sum = 0;
+  int64_t loss_tokens = 0, right_tokens = 0, target_tokens = 0, exact = 0;
+  for (std::size_t start = 0; start < examples.size(); start += batch_size) {
+    std::vector<Example> chunk(examples.begin() + start,
+                               examples.begin() + std::min(examples.size(), start + batch_size));
+    int64_t tokens = 0;
+    loss_sum += static_cast<double>(model.loss(chunk, 0.0f, &tokens).item()) * tokens;
+    loss_tokens += tokens;
+    int64_t longest = 0;
+    for (const Example& e : chunk)
+      longest = std::max(longest, task.max_target_len(e.source.size()));
+    std::vector<std::vector<int64_t>> pred = model.predict(chunk, longest);
+    for (std::size_t i = 0; i < chunk.size(); ++i) {
+      const std::vector<int64_t>& t = chunk[i].target;
+      for (std::size_t k = 0; k < t.size(); ++k)
+        right_tokens += k < pred[i].size() && pred[i][k] == t[k];
+      target_tokens += static_cast<int64_t>(t.size());
+      exact += pred[i] == t;
+    }
+  }
+  r.examples = static_cast<int64_t>(examples.size());
+  r.loss = loss_tokens ? loss_sum / loss_tokens : 0;
+  r.token_acc = target_tokens ? static_cast<double>(right_tokens) / target_tokens : 0;
+  r.exact_seq_acc = r.examples ? static_cast<double>(exact) / r.examples : 0;
+  return r;
+}
+
+}  // namespace heed

@@ -1,0 +1,135 @@
+#include "train/task_model.h"
+
+#include <algorithm>
+#include <map>
+
+#include "framework/ops.h"
+#include "models/decoding.h"
+#include "models/seq2seq.h"
+
+namespace heed {
+namespace {
+
+TransformerConfig transformer_config(const Config& c, int64_t vocab) {
+  TransformerConfig t;
+  t.vocab = vocab;
+  t.d_model = c.model.d_model;
+  t.heads = c.model.heads;
+  t.d_ff = c.model.d_ff;
+  t.encoder_layers = c.model.encoder_layers;
+  t.decoder_layers = c.model.decoder_layers;
+  t.dropout = static_cast<float>(c.model.dropout);
+  t.position = c.model.position;
+  t.max_len = c.model.max_len;
+  t.attention = c.model.attention.type;
+  for (const auto& [k, v] : c.model.attention.options) t.attention_options.set(k, v);
+  return t;
+}
+
+class Seq2SeqTaskModel final : public TaskModel {
+ public:
+  Seq2SeqTaskModel(const Config& c, int64_t vocab) : model_(transformer_config(c, vocab)) {}
+  Module& module() override { return model_; }
+
+  Tensor loss(const std::vector<Example>& examples, float smoothing, int64_t* tokens) override {
+    Seq2SeqBatch b = make_seq2seq_batch(examples);
+    if (tokens) *tokens = b.target_tokens;
+    Tensor logits = model_.forward(b.src, b.dec_in, b.src_pad);
+    return cross_entropy(logits, b.labels, {.ignore_index = kPad, .label_smoothing = smoothing});
+  }
+
+  std::vector<std::vector<int64_t>> predict(const std::vector<Example>& examples,
+                                            int64_t max_len) override {
+    Seq2SeqBatch b = make_seq2seq_batch(examples);
+    Seq2SeqStepper stepper(model_, b.src, b.src_pad);
+    DecodeOptions opts;
+    opts.max_len = max_len + 1;  // room for the EOS
+    std::vector<std::vector<int64_t>> out;
+    for (Hypothesis& h : greedy_decode(stepper, bos_prefix(b.src.size(0)), opts))
+      out.push_back(std::move(h.tokens));
+    return out;
+  }
+
+  std::vector<Tensor> attention_maps(const Example& e) override {
+    EvalModeScope eval(model_);
+    Seq2SeqBatch b = make_seq2seq_batch({e});
+    return model_.encoder_attention(b.src, b.src_pad);
+  }
+
+ private:
+  Seq2Seq model_;
+};
+
+// Decoder-only: "source BOS target EOS"; loss on the target and EOS only.
+class DecoderTaskModel final : public TaskModel {
+ public:
+  DecoderTaskModel(const Config& c, int64_t vocab) : model_(transformer_config(c, vocab)) {}
+  Module& module() override { return model_; }
+
+  Tensor loss(const std::vector<Example>& examples, float smoothing, int64_t* tokens) override {
+    const int64_t B = static_cast<int64_t>(examples.size());
+    int64_t L = 1;
+    for (const Example& e : examples)
+      L = std::max<int64_t>(L, e.source.size() + e.target.size() + 1);
+    std::vector<int64_t> inp(B * L, kPad), lab(B * L, kPad);
+    int64_t count = 0;
+    for (int64_t b = 0; b < B; ++b) {
+      std::vector<int64_t> seq = examples[b].source;
+      seq.push_back(kBos);
+      const std::size_t first_target = seq.size();
+      seq.insert(seq.end(), examples[b].target.begin(), examples[b].target.end());
+      seq.push_back(kEos);
+      for (std::size_t i = 0; i + 1 < seq.size(); ++i) {
+        inp[b * L + i] = seq[i];
+        if (i + 1 >= first_target) {
+          lab[b * L + i] = seq[i + 1];
+          ++count;
+        }
+      }
+    }
+    if (tokens) *tokens = count;
+    Tensor logits = model_.forward(Tensor::from_ints(inp, {B, L}));
+    return cross_entropy(logits, Tensor::from_ints(lab, {B, L}),
+                         {.ignore_index = kPad, .label_smoothing = smoothing});
+  }
+
+  std::vector<std::vector<int64_t>> predict(const std::vector<Example>& examples,
+                                            int64_t max_len) override {
+    // DecoderLM has no key padding: decode prompts of equal length together.
+    std::map<std::size_t, std::vector<std::size_t>> by_length;
+    for (std::size_t i = 0; i < examples.size(); ++i)
+      by_length[examples[i].source.size()].push_back(i);
+    std::vector<std::vector<int64_t>> out(examples.size());
+    DecodeOptions opts;
+    opts.max_len = max_len + 1;
+    for (const auto& [len, rows] : by_length) {
+      std::vector<int64_t> prompt;
+      for (std::size_t r : rows) {
+        prompt.insert(prompt.end(), examples[r].source.begin(), examples[r].source.end());
+        prompt.push_back(kBos);
+      }
+      DecoderLMStepper stepper(model_);
+      auto hyps = greedy_decode(stepper,
+                                Tensor::from_ints(prompt, {static_cast<int64_t>(rows.size()),
+                                                           static_cast<int64_t>(len) + 1}),
+                                opts);
+      for (std::size_t k = 0; k < rows.size(); ++k) out[rows[k]] = std::move(hyps[k].tokens);
+    }
+    return out;
+  }
+
+  std::vector<Tensor> attention_maps(const Example&) override { return {}; }
+
+ private:
+  DecoderLM model_;
+};
+
+}  // namespace
+
+std::unique_ptr<TaskModel> make_task_model(const Config& config, int64_t vocab) {
+  if (config.model.type == "seq2seq") return std::make_unique<Seq2SeqTaskModel>(config, vocab);
+  if (config.model.type == "decoder") return std::make_unique<DecoderTaskModel>(config, vocab);
+  throw ConfigError("model.type: '" + config.model.type + "' is not one of: seq2seq, decoder");
+}
+
+}  // namespace heed

@@ -1,0 +1,32 @@
+// The model a config asks for, wired to its task: the training loss of a batch and greedy
+// predictions for evaluation. seq2seq reads source → target; decoder reads the sequence
+// "source BOS target EOS" and is trained on the target part only.
+#pragma once
+
+#include <memory>
+
+#include "datasets/batch.h"
+#include "framework/nn/module.h"
+#include "train/config.h"
+
+namespace heed {
+
+class TaskModel {
+ public:
+  virtual ~TaskModel() = default;
+  virtual Module& module() = 0;
+  // Mean cross-entropy over the target tokens of `examples` (training mode is the module's).
+  // `tokens` receives the number of target tokens the loss covers.
+  virtual Tensor loss(const std::vector<Example>& examples, float label_smoothing,
+                      int64_t* tokens) = 0;
+  // Greedy outputs (without EOS), at most max_len tokens each; eval mode, no autograd.
+  virtual std::vector<std::vector<int64_t>> predict(const std::vector<Example>& examples,
+                                                    int64_t max_len) = 0;
+  // Per-layer self-attention weights (B, H, T, T) for a sample input, for pictures; may be empty.
+  virtual std::vector<Tensor> attention_maps(const Example& example) = 0;
+};
+
+// vocab: the task's. Initialization draws from seed_init(config.seed) done by the caller.
+std::unique_ptr<TaskModel> make_task_model(const Config& config, int64_t vocab);
+
+}  // namespace heed

@@ -1,0 +1,345 @@
+#include "train/trainer.h"
+
+#include <nlohmann/json.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "datasets/tasks.h"
+#include "framework/allocator.h"
+#include "framework/io/atomic_file.h"
+#include "framework/io/checkpoint.h"
+#include "framework/nn/init.h"
+#include "framework/ops.h"
+#include "framework/optim/adam.h"
+#include "framework/optim/clip.h"
+#include "framework/optim/schedule.h"
+#include "framework/optim/sgd.h"
+#include "framework/random.h"
+#include "framework/runtime.h"
+#include "train/build_info.h"
+#include "train/evaluate.h"
+#include "train/progress.h"
+#include "train/task_model.h"
+
+namespace heed {
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+namespace {
+
+std::atomic<bool> g_stop{false};
+extern "C" void on_signal(int) {
+  g_stop.store(true);
+}
+
+std::unique_ptr<Optimizer> make_optimizer(const OptimizerConfig& o, const NamedTensors& params) {
+  if (o.type == "adamw")
+    return std::make_unique<AdamW>(params, o.lr, o.beta1, o.beta2, o.eps, o.weight_decay);
+  if (o.type == "adam")
+    return std::make_unique<Adam>(params, o.lr, o.beta1, o.beta2, o.eps, o.weight_decay);
+  return std::make_unique<SGD>(params, o.lr, o.momentum, 0.0, o.weight_decay, o.nesterov);
+}
+
+std::unique_ptr<LrSchedule> make_schedule(const TrainConfig& t) {
+  const float lr = static_cast<float>(t.optimizer.lr);
+  if (t.schedule.type == "cosine")
+    return std::make_unique<WarmupCosineLr>(lr, t.schedule.warmup, t.steps,
+                                            static_cast<float>(t.schedule.min_lr));
+  if (t.schedule.type == "inverse_sqrt")
+    return std::make_unique<InverseSqrtLr>(lr, std::max<int64_t>(1, t.schedule.warmup));
+  if (t.schedule.warmup > 0)
+    return std::make_unique<WarmupCosineLr>(lr, t.schedule.warmup, t.steps,
+                                            lr);  // warmup, then flat
+  return std::make_unique<ConstantLr>(lr);
+}
+
+std::string now_iso() {
+  std::time_t t = std::time(nullptr);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+  return buf;
+}
+
+std::string step_dir_name(int64_t step) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "step_%08lld", static_cast<long long>(step));
+  return buf;
+}
+
+// Latest complete checkpoint under out_dir/checkpoints, or "" when none.
+std::string latest_checkpoint(const fs::path& out_dir) {
+  fs::path dir = out_dir / "checkpoints";
+  std::string best;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    std::string name = e.path().filename().string();
+    if (name.rfind("step_", 0) != 0 || name.find('.') != std::string::npos) continue;
+    if (!fs::exists(e.path() / "trainer.safetensors")) continue;
+    if (name > best) best = name;
+  }
+  return best.empty() ? "" : (dir / best).string();
+}
+
+// Keeps the metrics lines at or before `step` (a resume cuts what came after the checkpoint).
+void cut_metrics(const fs::path& path, int64_t step) {
+  std::ifstream in(path);
+  if (!in) return;
+  std::string kept, line;
+  while (std::getline(in, line)) {
+    json j = json::parse(line, nullptr, false);
+    if (j.is_discarded() || !j.contains("step")) continue;  // a torn last line from a crash
+    if (j["step"].get<int64_t>() <= step) kept += line + "\n";
+  }
+  write_file_atomically(path.string(), kept);
+}
+
+class MetricsLog {
+ public:
+  explicit MetricsLog(const fs::path& path) : out_(path, std::ios::app) {
+    if (!out_)
+      throw Error(path.string() + ": cannot open for appending (" + std::strerror(errno) + ")");
+  }
+  void write(const json& j) {
+    out_ << j.dump() << "\n";
+    out_.flush();
+  }
+
+ private:
+  std::ofstream out_;
+};
+
+std::string eval_summary(const EvalResult& r) {
+  char buf[128];
+  std::snprintf(buf, sizeof buf, "eval loss %.4f tok %.4f seq %.4f", r.loss, r.token_acc,
+                r.exact_seq_acc);
+  return buf;
+}
+
+bool reached(const std::map<std::string, double>& stop_at,
+             const std::map<std::string, double>& eval) {
+  if (stop_at.empty()) return false;
+  for (const auto& [metric, target] : stop_at) {
+    auto it = eval.find(metric == "accuracy" ? "exact_seq_acc" : metric);
+    if (it == eval.end()) return false;
+    if (metric == "loss" ? it->second > target : it->second < target) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+void request_stop() {
+  g_stop.store(true);
+}
+
+Config run_config(const std::string& run_dir) {
+  fs::path p = fs::path(run_dir) / "config.yaml";
+  if (!fs::exists(p)) throw ConfigError(run_dir + ": not a heed run directory (no config.yaml)");
+  Config c = load_config(p.string());
+  c.out_dir = run_dir;
+  return c;
+}
+
+TrainSummary train(const Config& config, const TrainOptions& options) {
+  set_num_threads(static_cast<int>(config.threads));
+  Options task_options;
+  if (config.task.name != "addition") task_options.set("vocab", std::to_string(config.task.vocab));
+  std::unique_ptr<Task> task = make_task(config.task.name, task_options);
+
+  seed_init(config.seed);
+  manual_seed(mix64(config.seed, 0xd50u));
+  std::unique_ptr<TaskModel> model = make_task_model(config, task->vocab());
+  Module& module = model->module();
+  module.train();
+  NamedTensors params = module.named_parameters();
+  std::unique_ptr<Optimizer> optimizer = make_optimizer(config.train.optimizer, params);
+  std::unique_ptr<LrSchedule> schedule = make_schedule(config.train);
+
+  const fs::path out(config.out_dir);
+  const fs::path ckpt_root = out / "checkpoints";
+  const std::string config_yaml = config_to_yaml(config);
+  int64_t step = 0;
+  double best_metric = -1;
+  if (options.resume) {
+    std::string latest = latest_checkpoint(out);
+    if (latest.empty()) throw ConfigError(config.out_dir + ": no checkpoint to resume from");
+    Checkpoint ck = load_checkpoint(latest);
+    load_parameters_into(params, ck.params, latest + "/model.safetensors");
+    NamedTensors opt_state;
+    std::vector<int64_t> rng;
+    for (const auto& [name, t] : ck.trainer_state) {
+      if (name == "step")
+        step = t.to_ints()[0];
+      else if (name == "rng")
+        rng = t.to_ints();
+      else if (name.rfind("optimizer.", 0) == 0)
+        opt_state.emplace_back(name.substr(10), t);
+    }
+    optimizer->load_state(opt_state);
+    if (rng.size() != 2)
+      throw Error(latest + "/trainer.safetensors: 'rng' must hold (seed, offset)");
+    global_rng() = RngState{static_cast<uint64_t>(rng[0]), static_cast<uint64_t>(rng[1])};
+    if (auto it = ck.metadata.find("best_metric"); it != ck.metadata.end())
+      best_metric = std::stod(it->second);
+    cut_metrics(out / "metrics.jsonl", step);
+  } else {
+    fs::create_directories(out);
+    write_file_atomically((out / "config.yaml").string(), config_yaml);
+    BuildInfo b = build_info();
+    json run = {{"heed_version", b.version},
+                {"git_commit", b.git_commit},
+                {"build_type", b.build_type},
+                {"compiler", b.compiler},
+                {"onednn", b.onednn},
+                {"threads", num_threads()},
+                {"command_line", options.command_line},
+                {"start_time", now_iso()}};
+    write_file_atomically((out / "run.json").string(), run.dump(2) + "\n");
+    write_file_atomically((out / "metrics.jsonl").string(), "");
+  }
+  MetricsLog metrics(out / "metrics.jsonl");
+
+  const TrainConfig& tc = config.train;
+  const int64_t n_params = module.num_parameters();
+  const int64_t avg_tokens =
+      tc.batch_size * tc.grad_accum * (config.task.min_len + config.task.max_len + 2) / 2;
+  std::fprintf(stderr,
+               "heed: %s, %s model, %lld parameters (%.2f M), ~%.2f GFLOP per step (6 x params x "
+               "tokens)%s\n",
+               config.task.name.c_str(), config.model.type.c_str(),
+               static_cast<long long>(n_params), n_params / 1e6, 6.0 * n_params * avg_tokens / 1e9,
+               options.resume ? (", resuming at step " + std::to_string(step)).c_str() : "");
+
+  std::vector<Example> eval_set = generate(*task, config.seed, 1, 0, tc.eval_examples,
+                                           config.task.min_len, config.task.max_len);
+  auto save = [&](int64_t at, const std::map<std::string, double>& eval, bool best) {
+    NamedTensors state;
+    for (auto& [name, t] : optimizer->state()) state.emplace_back("optimizer." + name, t);
+    state.emplace_back("step", Tensor::from_ints({at}, {1}));
+    state.emplace_back("rng", Tensor::from_ints({static_cast<int64_t>(global_rng().seed),
+                                                 static_cast<int64_t>(global_rng().offset)},
+                                                {2}));
+    std::map<std::string, std::string> meta = {{"config", config_yaml},
+                                               {"best_metric", std::to_string(best_metric)}};
+    for (const auto& [k, v] : eval) meta["eval." + k] = std::to_string(v);
+    std::string dir = (ckpt_root / step_dir_name(at)).string();
+    save_checkpoint(dir, params, state, meta);
+    if (best) save_checkpoint((ckpt_root / "best").string(), params, state, meta);
+    // Prune only after the new checkpoint is durable.
+    std::vector<std::string> steps;
+    for (const auto& e : fs::directory_iterator(ckpt_root)) {
+      std::string n = e.path().filename().string();
+      if (n.rfind("step_", 0) == 0 && n.find('.') == std::string::npos) steps.push_back(n);
+    }
+    std::sort(steps.begin(), steps.end());
+    for (std::size_t i = 0; i + tc.keep_checkpoints < steps.size(); ++i)
+      fs::remove_all(ckpt_root / steps[i]);
+  };
+
+  g_stop.store(false);
+  auto prev_int = std::signal(SIGINT, on_signal);
+  auto prev_term = std::signal(SIGTERM, on_signal);
+  Progress progress(tc.steps, options.terminal);
+  TrainSummary summary;
+  summary.out_dir = config.out_dir;
+  summary.stop_reason = "steps";
+  const auto t0 = std::chrono::steady_clock::now();
+  auto elapsed = [&] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  };
+  double window_tokens = 0, window_start = 0;
+  std::map<std::string, double> last_eval;
+  while (step < tc.steps) {
+    optimizer->set_lr(schedule->lr_at(step));
+    double loss_value = 0;
+    int64_t step_tokens = 0;
+    for (int64_t micro = 0; micro < tc.grad_accum; ++micro) {
+      const int64_t first = (step * tc.grad_accum + micro) * tc.batch_size;
+      std::vector<Example> batch = generate(*task, config.seed, 0, first, tc.batch_size,
+                                            config.task.min_len, config.task.max_len);
+      int64_t tokens = 0;
+      Tensor loss = model->loss(batch, static_cast<float>(tc.label_smoothing), &tokens);
+      loss_value += loss.item() / tc.grad_accum;
+      step_tokens += tokens;
+      (tc.grad_accum > 1 ? mul(loss, 1.0f / static_cast<float>(tc.grad_accum)) : loss).backward();
+    }
+    const float grad_norm =
+        tc.clip > 0 ? clip_grad_norm_(params, tc.clip) : clip_grad_norm_(params, INFINITY);
+    if (!std::isfinite(loss_value) || !std::isfinite(grad_norm))
+      throw Error("training diverged at step " + std::to_string(step + 1) + ": loss " +
+                  std::to_string(loss_value) + ", gradient norm " + std::to_string(grad_norm) +
+                  " (last checkpoint kept)");
+    optimizer->step();
+    optimizer->zero_grad();
+    ++step;
+    window_tokens += step_tokens;
+    const double now = elapsed();
+    const double tok_s = window_tokens / std::max(1e-9, now - window_start);
+    if (step % tc.log_every == 0 || step == tc.steps) {
+      metrics.write({{"step", step},
+                     {"loss", loss_value},
+                     {"lr", optimizer->lr()},
+                     {"grad_norm", grad_norm},
+                     {"tokens_per_s", tok_s},
+                     {"elapsed_s", now}});
+      window_tokens = 0;
+      window_start = now;
+    }
+    progress.update(step, loss_value, tok_s, now, tc.log_every);
+
+    const bool out_of_time = tc.max_minutes > 0 && now / 60.0 >= tc.max_minutes;
+    const bool stopping = g_stop.load();
+    bool stop_now = false;
+    if (step % tc.eval_every == 0 || step == tc.steps || out_of_time) {
+      EvalResult r = evaluate(*model, *task, eval_set, tc.batch_size);
+      last_eval = {
+          {"loss", r.loss}, {"token_acc", r.token_acc}, {"exact_seq_acc", r.exact_seq_acc}};
+      json j = {{"step", step}, {"eval", last_eval}};
+      for (int64_t len : config.task.eval_lengths) {
+        std::vector<Example> ex = generate(*task, config.seed, 2 + len, 0,
+                                           std::min<int64_t>(tc.eval_examples, 1000), len, len);
+        EvalResult rl = evaluate(*model, *task, ex, tc.batch_size);
+        j["eval_length_" + std::to_string(len)] = {
+            {"loss", rl.loss}, {"token_acc", rl.token_acc}, {"exact_seq_acc", rl.exact_seq_acc}};
+      }
+      metrics.write(j);
+      progress.set_eval(eval_summary(r));
+      progress.message("step " + std::to_string(step) + ": " + eval_summary(r));
+      const bool best = r.exact_seq_acc > best_metric;
+      if (best) best_metric = r.exact_seq_acc;
+      if (reached(tc.stop_at, last_eval)) {
+        summary.stop_reason = "stop_at";
+        stop_now = true;
+      }
+      if (best || stop_now || step % tc.checkpoint_every == 0 || step == tc.steps)
+        save(step, last_eval, best);
+    } else if (step % tc.checkpoint_every == 0) {
+      save(step, last_eval, false);
+    }
+    if (out_of_time && !stop_now) {
+      summary.stop_reason = "max_minutes";
+      stop_now = true;
+    }
+    if (stopping && !stop_now) {
+      save(step, last_eval, false);
+      summary.stop_reason = "interrupted";
+      stop_now = true;
+    }
+    if (stop_now) break;
+  }
+  progress.finish();
+  std::signal(SIGINT, prev_int);
+  std::signal(SIGTERM, prev_term);
+  summary.steps = step;
+  summary.eval = last_eval;
+  summary.train_seconds = elapsed();
+  return summary;
+}
+
+}  // namespace heed

@@ -1,0 +1,42 @@
+// The training loop: a config in, a run directory out.
+//
+//   out_dir/config.yaml      the resolved config (what --resume reads back)
+//   out_dir/run.json         provenance: heed commit, build, compiler, oneDNN ISA, threads, command
+//   out_dir/metrics.jsonl    one JSON object per logged step and per evaluation
+//   out_dir/checkpoints/step_NNNNNNNN/  model.safetensors + trainer.safetensors (framework/io)
+//   out_dir/checkpoints/best/           the checkpoint of the best evaluation
+//
+// Batch k depends only on (seed, k) and dropout on (seed, counter), so a resumed run repeats the
+// uninterrupted one. SIGINT/SIGTERM finish the current step, write a checkpoint and return.
+#pragma once
+
+#include <map>
+#include <string>
+
+#include "train/config.h"
+
+namespace heed {
+
+struct TrainOptions {
+  std::string command_line;
+  bool resume = false;    // continue the run in config.out_dir from its latest checkpoint
+  bool terminal = false;  // draw a progress bar instead of plain lines
+};
+
+struct TrainSummary {
+  int64_t steps = 0;                   // optimizer steps completed in total
+  std::map<std::string, double> eval;  // the last evaluation
+  std::string stop_reason;             // "steps", "stop_at", "max_minutes", "interrupted"
+  double train_seconds = 0;            // this invocation's wall time in the loop
+  std::string out_dir;
+};
+
+TrainSummary train(const Config& config, const TrainOptions& options);
+
+// The config of an existing run directory (its config.yaml), for --resume and heed eval.
+Config run_config(const std::string& run_dir);
+
+// Ask a running train() to stop after its current step (what the signal handler calls).
+void request_stop();
+
+}  // namespace heed
