@@ -8,6 +8,7 @@
 #include "framework/io/checkpoint.h"
 #include "models/attention/attention.h"
 #include "train/build_info.h"
+#include "train/commands.h"
 #include "train/config.h"
 #include "train/progress.h"
 #include "train/trainer.h"
@@ -61,7 +62,7 @@ int run_train(const std::string& config_path, const std::vector<std::string>& ov
   if (!resume.empty()) {
     if (!config_path.empty())
       throw ConfigError("--resume takes the run's own config; drop " + config_path);
-    config = run_config(resume);
+    config = run_config(resume, overrides);
     opts.resume = true;
   } else {
     config = load_config(config_path, overrides);
@@ -120,6 +121,49 @@ int main(int argc, char** argv) {
       ->required()
       ->check(CLI::IsMember({"tasks", "attention", "models"}));
 
+  EvalArgs eval_args;
+  CLI::App* eval_cmd =
+      app.add_subcommand("eval", "Evaluate a run directory or checkpoint on fresh held-out data");
+  eval_cmd
+      ->add_option("path", eval_args.path,
+                   "Run directory (uses its best checkpoint) or checkpoint directory")
+      ->required();
+  eval_cmd->add_option("--lengths", eval_args.lengths,
+                       "Also evaluate at these source lengths (length generalization)");
+  eval_cmd
+      ->add_option("--examples", eval_args.examples,
+                   "Examples per evaluation (default: the config's)")
+      ->check(CLI::Range(int64_t{1}, int64_t{10000000}));
+  eval_cmd->add_flag("--json", eval_args.json, "Print one JSON object");
+
+  PredictArgs predict_args;
+  CLI::App* predict_cmd = app.add_subcommand("predict", "Decode one input with a trained model");
+  predict_cmd->add_option("path", predict_args.path, "Run directory or checkpoint directory")
+      ->required();
+  predict_cmd->add_option("input", predict_args.input, "Source token ids, e.g. \"3 7 1 9\"")
+      ->required();
+  predict_cmd->add_option("--strategy", predict_args.strategy, "greedy | sample | beam")
+      ->check(CLI::IsMember({"greedy", "sample", "beam"}));
+  predict_cmd->add_option("--beam", predict_args.beam, "Beam width")
+      ->check(CLI::Range(int64_t{1}, int64_t{256}));
+  predict_cmd->add_option("--temperature", predict_args.temperature, "Sampling temperature")
+      ->check(CLI::Range(0.0f, 100.0f));
+  predict_cmd
+      ->add_option("--top-k", predict_args.top_k, "Sample among the k likeliest tokens (0: all)")
+      ->check(CLI::Range(int64_t{0}, int64_t{1} << 20));
+  predict_cmd->add_option("--seed", predict_args.seed, "Sampling seed");
+  predict_cmd->add_option("--max-len", predict_args.max_len, "Longest output (default: the task's)")
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 16));
+  predict_cmd->add_flag("--attention", predict_args.attention,
+                        "Also print the encoder's attention maps");
+
+  std::string export_path, export_to;
+  CLI::App* export_cmd = app.add_subcommand(
+      "export", "Write a checkpoint's parameters as one safetensors file (loads in PyTorch)");
+  export_cmd->add_option("path", export_path, "Run directory or checkpoint directory")->required();
+  export_cmd->add_option("--to", export_to, "Output file, e.g. model.safetensors")->required();
+
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -148,6 +192,9 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (*train_cmd) return run_train(config_path, overrides, resume, command_line);
+    if (*eval_cmd) return run_eval(eval_args);
+    if (*predict_cmd) return run_predict(predict_args);
+    if (*export_cmd) return run_export(export_path, export_to);
   } catch (const Error& e) {  // ConfigError, checkpoint and file errors: bad input
     std::string msg = e.what();
     std::replace(msg.begin(), msg.end(), '\n', ' ');

@@ -38,16 +38,11 @@ class Seq2SeqTaskModel final : public TaskModel {
     return cross_entropy(logits, b.labels, {.ignore_index = kPad, .label_smoothing = smoothing});
   }
 
-  std::vector<std::vector<int64_t>> predict(const std::vector<Example>& examples,
-                                            int64_t max_len) override {
+  std::vector<Hypothesis> generate(const std::vector<Example>& examples,
+                                   const DecodeOptions& opts) override {
     Seq2SeqBatch b = make_seq2seq_batch(examples);
     Seq2SeqStepper stepper(model_, b.src, b.src_pad);
-    DecodeOptions opts;
-    opts.max_len = max_len + 1;  // room for the EOS
-    std::vector<std::vector<int64_t>> out;
-    for (Hypothesis& h : greedy_decode(stepper, bos_prefix(b.src.size(0)), opts))
-      out.push_back(std::move(h.tokens));
-    return out;
+    return decode(stepper, bos_prefix(b.src.size(0)), opts);
   }
 
   std::vector<Tensor> attention_maps(const Example& e) override {
@@ -93,15 +88,13 @@ class DecoderTaskModel final : public TaskModel {
                          {.ignore_index = kPad, .label_smoothing = smoothing});
   }
 
-  std::vector<std::vector<int64_t>> predict(const std::vector<Example>& examples,
-                                            int64_t max_len) override {
+  std::vector<Hypothesis> generate(const std::vector<Example>& examples,
+                                   const DecodeOptions& opts) override {
     // DecoderLM has no key padding: decode prompts of equal length together.
     std::map<std::size_t, std::vector<std::size_t>> by_length;
     for (std::size_t i = 0; i < examples.size(); ++i)
       by_length[examples[i].source.size()].push_back(i);
-    std::vector<std::vector<int64_t>> out(examples.size());
-    DecodeOptions opts;
-    opts.max_len = max_len + 1;
+    std::vector<Hypothesis> out(examples.size());
     for (const auto& [len, rows] : by_length) {
       std::vector<int64_t> prompt;
       for (std::size_t r : rows) {
@@ -109,11 +102,9 @@ class DecoderTaskModel final : public TaskModel {
         prompt.push_back(kBos);
       }
       DecoderLMStepper stepper(model_);
-      auto hyps = greedy_decode(stepper,
-                                Tensor::from_ints(prompt, {static_cast<int64_t>(rows.size()),
-                                                           static_cast<int64_t>(len) + 1}),
-                                opts);
-      for (std::size_t k = 0; k < rows.size(); ++k) out[rows[k]] = std::move(hyps[k].tokens);
+      const int64_t n = static_cast<int64_t>(rows.size()), width = static_cast<int64_t>(len) + 1;
+      std::vector<Hypothesis> hyps = decode(stepper, Tensor::from_ints(prompt, {n, width}), opts);
+      for (std::size_t k = 0; k < rows.size(); ++k) out[rows[k]] = std::move(hyps[k]);
     }
     return out;
   }

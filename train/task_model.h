@@ -7,6 +7,7 @@
 
 #include "datasets/batch.h"
 #include "framework/nn/module.h"
+#include "models/decoding.h"
 #include "train/config.h"
 
 namespace heed {
@@ -19,9 +20,18 @@ class TaskModel {
   // `tokens` receives the number of target tokens the loss covers.
   virtual Tensor loss(const std::vector<Example>& examples, float label_smoothing,
                       int64_t* tokens) = 0;
-  // Greedy outputs (without EOS), at most max_len tokens each; eval mode, no autograd.
-  virtual std::vector<std::vector<int64_t>> predict(const std::vector<Example>& examples,
-                                                    int64_t max_len) = 0;
+  // Outputs (without EOS) of at most opts.max_len - 1 tokens each, decoded as `opts` says;
+  // eval mode, no autograd.
+  virtual std::vector<Hypothesis> generate(const std::vector<Example>& examples,
+                                           const DecodeOptions& opts) = 0;
+  // Greedy outputs of at most max_len tokens each.
+  std::vector<std::vector<int64_t>> predict(const std::vector<Example>& examples, int64_t max_len) {
+    DecodeOptions opts;
+    opts.max_len = max_len + 1;  // room for the EOS
+    std::vector<std::vector<int64_t>> out;
+    for (Hypothesis& h : generate(examples, opts)) out.push_back(std::move(h.tokens));
+    return out;
+  }
   // Per-layer self-attention weights (B, H, T, T) for a sample input, for pictures; may be empty.
   virtual std::vector<Tensor> attention_maps(const Example& example) = 0;
 };

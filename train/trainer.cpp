@@ -25,6 +25,7 @@
 #include "train/build_info.h"
 #include "train/evaluate.h"
 #include "train/progress.h"
+#include "train/run_loader.h"
 #include "train/task_model.h"
 
 namespace heed {
@@ -70,20 +71,6 @@ std::string step_dir_name(int64_t step) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "step_%08lld", static_cast<long long>(step));
   return buf;
-}
-
-// Latest complete checkpoint under out_dir/checkpoints, or "" when none.
-std::string latest_checkpoint(const fs::path& out_dir) {
-  fs::path dir = out_dir / "checkpoints";
-  std::string best;
-  std::error_code ec;
-  for (const auto& e : fs::directory_iterator(dir, ec)) {
-    std::string name = e.path().filename().string();
-    if (name.rfind("step_", 0) != 0 || name.find('.') != std::string::npos) continue;
-    if (!fs::exists(e.path() / "trainer.safetensors")) continue;
-    if (name > best) best = name;
-  }
-  return best.empty() ? "" : (dir / best).string();
 }
 
 // Keeps the metrics lines at or before `step` (a resume cuts what came after the checkpoint).
@@ -138,19 +125,17 @@ void request_stop() {
   g_stop.store(true);
 }
 
-Config run_config(const std::string& run_dir) {
+Config run_config(const std::string& run_dir, const std::vector<std::string>& overrides) {
   fs::path p = fs::path(run_dir) / "config.yaml";
   if (!fs::exists(p)) throw ConfigError(run_dir + ": not a heed run directory (no config.yaml)");
-  Config c = load_config(p.string());
+  Config c = load_config(p.string(), overrides);
   c.out_dir = run_dir;
   return c;
 }
 
 TrainSummary train(const Config& config, const TrainOptions& options) {
   set_num_threads(static_cast<int>(config.threads));
-  Options task_options;
-  if (config.task.name != "addition") task_options.set("vocab", std::to_string(config.task.vocab));
-  std::unique_ptr<Task> task = make_task(config.task.name, task_options);
+  std::unique_ptr<Task> task = make_config_task(config);
 
   seed_init(config.seed);
   manual_seed(mix64(config.seed, 0xd50u));
@@ -167,7 +152,7 @@ TrainSummary train(const Config& config, const TrainOptions& options) {
   int64_t step = 0;
   double best_metric = -1;
   if (options.resume) {
-    std::string latest = latest_checkpoint(out);
+    std::string latest = latest_checkpoint(out.string());
     if (latest.empty()) throw ConfigError(config.out_dir + ": no checkpoint to resume from");
     Checkpoint ck = load_checkpoint(latest);
     load_parameters_into(params, ck.params, latest + "/model.safetensors");
@@ -188,6 +173,8 @@ TrainSummary train(const Config& config, const TrainOptions& options) {
     if (auto it = ck.metadata.find("best_metric"); it != ck.metadata.end())
       best_metric = std::stod(it->second);
     cut_metrics(out / "metrics.jsonl", step);
+    // Overrides given with --resume (e.g. more steps) become the run's config from here on.
+    write_file_atomically((out / "config.yaml").string(), config_yaml);
   } else {
     fs::create_directories(out);
     write_file_atomically((out / "config.yaml").string(), config_yaml);

@@ -12,6 +12,7 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
 #include "train/config.h"
 
@@ -33,8 +34,9 @@ struct TrainSummary {
 
 TrainSummary train(const Config& config, const TrainOptions& options);
 
-// The config of an existing run directory (its config.yaml), for --resume and heed eval.
-Config run_config(const std::string& run_dir);
+// The config of an existing run directory (its config.yaml) with `overrides` applied, for
+// --resume (e.g. --set train.steps=2000 to train longer).
+Config run_config(const std::string& run_dir, const std::vector<std::string>& overrides = {});
 
 // Ask a running train() to stop after its current step (what the signal handler calls).
 void request_stop();
