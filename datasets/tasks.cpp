@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "framework/text.h"
+
 namespace heed {
 namespace {
 
@@ -79,9 +81,9 @@ std::unique_ptr<Task> make_task(const std::string& name, const Options& options)
   } else if (name == "addition") {
     task = std::make_unique<AdditionTask>();
   } else {
-    std::string list;
-    for (const TaskInfo& t : task_list()) list += (list.empty() ? "" : ", ") + t.name;
-    throw Error("unknown task '" + name + "' (known: " + list + ")");
+    std::vector<std::string> names;
+    for (const TaskInfo& t : task_list()) names.push_back(t.name);
+    throw Error("unknown task '" + name + "' (known: " + join(names) + ")");
   }
   o.check_all_used();
   return task;

@@ -8,7 +8,7 @@
 
 #include "datasets/batch.h"
 #include "framework/random.h"
-#include "models/options.h"
+#include "framework/options.h"
 
 namespace heed {
 

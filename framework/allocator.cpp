@@ -1,6 +1,7 @@
 #include "framework/allocator.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdlib>
 #include <map>
 #include <mutex>
@@ -43,18 +44,24 @@ constexpr bool kCaching = true;
 }  // namespace
 
 void* allocate(std::size_t bytes) {
+  // size_class would overflow past this, and no allocation that large can succeed anyway.
+  if (bytes > static_cast<std::size_t>(PTRDIFF_MAX)) throw std::bad_alloc();
   std::size_t cls = size_class(bytes);
   Cache& c = cache();
   std::lock_guard<std::mutex> lock(c.mutex);
   c.stats.requests++;
-  c.stats.bytes_in_use += cls;
-  c.stats.peak_bytes_in_use = std::max(c.stats.peak_bytes_in_use, c.stats.bytes_in_use);
+  // Counted only once the buffer exists, so a failed allocation leaves the figures true.
+  auto count_in_use = [&] {
+    c.stats.bytes_in_use += cls;
+    c.stats.peak_bytes_in_use = std::max(c.stats.peak_bytes_in_use, c.stats.bytes_in_use);
+  };
   if (kCaching) {
     auto it = c.free_lists.find(cls);
     if (it != c.free_lists.end() && !it->second.empty()) {
       void* p = it->second.back();
       it->second.pop_back();
       c.stats.bytes_cached -= cls;
+      count_in_use();
       return p;
     }
   }
@@ -69,6 +76,7 @@ void* allocate(std::size_t bytes) {
     if (p == nullptr) throw std::bad_alloc();
   }
   c.stats.os_allocations++;
+  count_in_use();
   return p;
 }
 

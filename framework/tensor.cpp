@@ -1,6 +1,9 @@
 #include "framework/tensor.h"
 
+#include <algorithm>
+#include <cstdint>
 #include <cstring>
+#include <new>
 #include <sstream>
 
 #include "framework/allocator.h"
@@ -44,13 +47,34 @@ std::string shape_str(const Shape& shape) {
   return s.str();
 }
 
+namespace {
+
+// One rule for every shape: its dimensions, zeros counted as 1, must multiply to at most
+// INT64_MAX. Then numel, every contiguous stride and every element offset fit in int64 (a
+// product that wrapped would be undefined behaviour, and a buffer sized from it too small).
+void check_shape(const Shape& shape) {
+  int64_t n = 1;
+  for (int64_t d : shape) {
+    if (d < 0) throw Error("shape " + shape_str(shape) + " has a negative dimension");
+    if (__builtin_mul_overflow(n, std::max<int64_t>(d, 1), &n))
+      throw Error("shape " + shape_str(shape) + " has more elements than int64 can count");
+  }
+}
+
+}  // namespace
+
 int64_t shape_numel(const Shape& shape) {
   int64_t n = 1;
-  for (int64_t d : shape) n *= d;
+  for (int64_t d : shape) {
+    // The checked path only on a wrap or a negative size, so numel() stays a plain product.
+    if (d < 0 || __builtin_mul_overflow(n, d, &n)) check_shape(shape);
+  }
+  if (n == 0) check_shape(shape);  // a zero may have hidden a product that overflows
   return n;
 }
 
 Shape contiguous_strides(const Shape& shape) {
+  check_shape(shape);
   Shape strides(shape.size());
   int64_t s = 1;
   for (std::size_t i = shape.size(); i-- > 0;) {
@@ -76,8 +100,19 @@ Storage::~Storage() {
 Tensor Tensor::empty(const Shape& shape, DType dtype) {
   for (int64_t d : shape)
     if (d < 0) throw Error("Tensor::empty: negative dimension in " + shape_str(shape));
+  const int64_t n = shape_numel(shape);
+  // PTRDIFF_MAX, as std::vector: pointer differences within the buffer must stay defined.
+  if (n > PTRDIFF_MAX / static_cast<int64_t>(dtype_size(dtype)))
+    throw Error(std::string("Tensor::empty: ") + dtype_name(dtype) + " tensor of shape " +
+                shape_str(shape) + " needs more bytes than a buffer can hold");
+  const std::size_t bytes = static_cast<std::size_t>(n) * dtype_size(dtype);
   auto impl = std::make_shared<TensorImpl>();
-  impl->storage = std::make_shared<Storage>(shape_numel(shape) * dtype_size(dtype));
+  try {
+    impl->storage = std::make_shared<Storage>(bytes);
+  } catch (const std::bad_alloc&) {
+    throw Error(std::string("Tensor::empty: out of memory for a ") + dtype_name(dtype) +
+                " tensor of shape " + shape_str(shape) + " (" + std::to_string(bytes) + " bytes)");
+  }
   impl->shape = shape;
   impl->strides = contiguous_strides(shape);
   impl->dtype = dtype;
@@ -117,7 +152,13 @@ Tensor Tensor::from_ints(const std::vector<int64_t>& values, const Shape& shape,
     std::copy(values.begin(), values.end(), t.data<int64_t>());
   } else {
     int32_t* p = t.data<int32_t>();
-    for (std::size_t i = 0; i < values.size(); ++i) p[i] = static_cast<int32_t>(values[i]);
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      // A wrapped id would silently index something else; say which value does not fit.
+      if (values[i] < INT32_MIN || values[i] > INT32_MAX)
+        throw Error("Tensor::from_ints: value " + std::to_string(values[i]) + " at index " +
+                    std::to_string(i) + " does not fit in int32");
+      p[i] = static_cast<int32_t>(values[i]);
+    }
   }
   return t;
 }

@@ -16,12 +16,12 @@
 #include <string>
 #include <vector>
 
+#include "datasets/batch.h"  // the token layout (kPad, kBos, kEos), shared with the tasks
 #include "models/rnn_attention.h"
 #include "models/seq2seq.h"
 
 namespace heed {
 
-inline constexpr int64_t kPadId = 0, kBosId = 1, kEosId = 2;
 
 class StepModel {
  public:
@@ -39,7 +39,7 @@ class StepModel {
 struct DecodeOptions {
   std::string strategy = "greedy";  // greedy | sample | beam, for decode()
   int64_t max_len = 64;             // generated tokens per row at most, EOS included
-  int64_t eos = kEosId;
+  int64_t eos = kEos;
   bool keep_logits = false;  // return every step's raw logits
   // Sampling: softmax(logits / temperature) over the top_k likeliest tokens (0 = all of them);
   // temperature 0 is argmax. Row b draws from Rng(mix64(seed, b)), so its tokens depend only on
@@ -77,7 +77,7 @@ std::vector<Hypothesis> beam_search(StepModel& model, const Tensor& prefix,
 // One of the three, by opts.strategy.
 std::vector<Hypothesis> decode(StepModel& model, const Tensor& prefix, const DecodeOptions& opts);
 
-Tensor bos_prefix(int64_t batch, int64_t bos = kBosId);  // (B, 1) of bos
+Tensor bos_prefix(int64_t batch, int64_t bos = kBos);  // (B, 1) of bos
 
 // Keeps a module in eval mode while alive and restores its previous mode after.
 class EvalModeScope {

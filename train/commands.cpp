@@ -70,7 +70,10 @@ int run_predict(const PredictArgs& args) {
   opts.max_len = (args.max_len > 0 ? args.max_len : run.task->max_target_len(e.source.size())) + 1;
   Hypothesis h = run.model->generate({e}, opts).at(0);
   std::string text;
-  for (int64_t t : h.tokens) text += (text.empty() ? "" : " ") + std::to_string(t);
+  for (int64_t t : h.tokens) {
+    if (!text.empty()) text += ' ';
+    text += std::to_string(t);
+  }
   std::printf("%s\n", text.c_str());
   std::fprintf(stderr, "log-prob %.4f%s\n", h.log_prob,
                h.finished ? "" : " (stopped at max_len, no EOS)");

@@ -12,6 +12,7 @@
 #include <set>
 #include <sstream>
 
+#include "framework/text.h"
 #include "models/attention/attention.h"
 #include "train/default_config.h"
 
@@ -114,24 +115,6 @@ void visit(V& v, Config& c) {
 }
 
 // ---- reading ----
-
-int edit_distance(const std::string& a, const std::string& b) {
-  std::vector<int> prev(b.size() + 1), cur(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = static_cast<int>(j);
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    cur[0] = static_cast<int>(i);
-    for (std::size_t j = 1; j <= b.size(); ++j)
-      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] != b[j - 1])});
-    std::swap(prev, cur);
-  }
-  return prev[b.size()];
-}
-
-std::string join(const std::vector<std::string>& v) {
-  std::string s;
-  for (const std::string& x : v) s += (s.empty() ? "" : ", ") + x;
-  return s;
-}
 
 struct Source {
   std::string name;
@@ -283,13 +266,13 @@ class Reader {
       const std::string k = it->first.Scalar();
       if (known_.count(k)) continue;
       std::string best;
-      int best_d = 1 << 30;
+      std::size_t best_d = static_cast<std::size_t>(-1);
       for (const std::string& cand : known_) {
-        int d = edit_distance(k, cand);
+        std::size_t d = edit_distance(k, cand);
         if (d < best_d) best_d = d, best = cand;
       }
       std::string hint =
-          !best.empty() && best_d <= std::max<int>(2, static_cast<int>(k.size()) / 3)
+          !best.empty() && best_d <= std::max<std::size_t>(2, k.size() / 3)
               ? " (did you mean '" + best + "'?)"
               : " (known: " + join(std::vector<std::string>(known_.begin(), known_.end())) + ")";
       fail(it->first, full(k), "unknown key" + hint);
@@ -383,9 +366,13 @@ class Documenter {
   template <class T, class... Rest>
   void field(const char* key, const T& v, const char* doc, const Rest&...) {
     YAML::Emitter e;
+    e.SetDoublePrecision(15);
     e << YAML::Flow;
     write(e, v);
-    rows_ += "| `" + prefix_ + key + "` | `" + std::string(e.c_str()) + "` | " + doc + " |\n";
+    std::string meaning;
+    for (const char* c = doc; *c; ++c)
+      meaning += *c == '|' ? std::string("\\|") : std::string(1, *c);
+    rows_ += "| `" + prefix_ + key + "` | `" + std::string(e.c_str()) + "` | " + meaning + " |\n";
   }
   template <class S>
   void section(const char* key, S& s) {

@@ -6,7 +6,9 @@
 
 #include "datasets/tasks.h"
 #include "framework/io/checkpoint.h"
+#include "framework/text.h"
 #include "models/attention/attention.h"
+#include "train/bench.h"
 #include "train/build_info.h"
 #include "train/commands.h"
 #include "train/config.h"
@@ -33,9 +35,9 @@ int run_list(const std::string& what) {
     for (const AttentionVariant& v : attention_variants()) {
       AttentionCapabilities c =
           make_attention(v.name, AttentionConfig{8, 2, 0.0f, {}})->capabilities();
-      std::string caps;
+      std::vector<std::string> caps;
       auto add = [&](bool on, const char* name) {
-        if (on) caps += (caps.empty() ? "" : ",") + std::string(name);
+        if (on) caps.push_back(name);
       };
       add(c.returns_weights, "weights");
       add(c.causal, "causal");
@@ -43,7 +45,8 @@ int run_list(const std::string& what) {
       add(c.key_padding, "padding");
       add(c.kv_cache, "kv_cache");
       add(c.needs_tree, "tree");
-      std::printf("%-14s %-40s %s\n", v.name.c_str(), caps.c_str(), v.description.c_str());
+      std::printf("%-14s %-40s %s\n", v.name.c_str(), join(caps, ",").c_str(),
+                  v.description.c_str());
     }
   } else {
     std::printf("%-10s %s\n%-10s %s\n", "seq2seq",
@@ -163,6 +166,26 @@ int main(int argc, char** argv) {
   export_cmd->add_option("path", export_path, "Run directory or checkpoint directory")->required();
   export_cmd->add_option("--to", export_to, "Output file, e.g. model.safetensors")->required();
 
+  CLI::App* bench_cmd = app.add_subcommand(
+      "bench", "Time training steps of a PyTorch-reference workload (../shared/bench)");
+  std::string bench_workload;
+  BenchOptions bench_opts;
+  bool bench_as_json = false;
+  bench_cmd->add_option("--workload", bench_workload, "copy-tiny | sort-small | long-lm")
+      ->required()
+      ->check(CLI::IsMember(bench_workload_names()));
+  bench_cmd->add_option("--steps", bench_opts.steps, "Timed steps after warm-up")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 30));
+  bench_cmd->add_option("--warmup", bench_opts.warmup, "Untimed warm-up steps run first")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{0}, int64_t{1} << 30));
+  bench_cmd->add_option("--threads", bench_opts.threads, "Threads for every kernel")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1024));
+  bench_cmd->add_option("--seed", bench_opts.seed, "Seed for initialization, dropout and data")
+      ->capture_default_str();
+  bench_cmd->add_flag("--json", bench_as_json, "Print one JSON line (what compare.sh reads)");
 
   try {
     app.parse(argc, argv);
@@ -192,6 +215,7 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (*train_cmd) return run_train(config_path, overrides, resume, command_line);
+    if (*bench_cmd) return run_bench_command(bench_workload, bench_opts, bench_as_json);
     if (*eval_cmd) return run_eval(eval_args);
     if (*predict_cmd) return run_predict(predict_args);
     if (*export_cmd) return run_export(export_path, export_to);

@@ -1,27 +1,12 @@
 #include "framework/nn/module.h"
 
+#include "framework/text.h"
+
 #include <algorithm>
 #include <unordered_set>
 
 namespace heed {
-namespace {
-
-std::size_t edit_distance(const std::string& a, const std::string& b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diag = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] != b[j - 1])});
-      diag = up;
-    }
-  }
-  return row[b.size()];
-}
-
-}  // namespace
+namespace {}  // namespace
 
 void Module::check_new_name(const std::string& name, const char* op) const {
   if (name.empty()) throw Error(std::string(op) + ": empty name");

@@ -29,10 +29,9 @@ void check_qkv(const Tensor& q, const Tensor& k, const Tensor& v) {
   if (k.size(2) != v.size(2)) fail("k and v lengths differ");
 }
 
-// P (in place) -> dropout(P) with the mask from (seed, base); returns the scale.
+// P (in place) -> dropout(P) with the mask from (seed, base).
 void apply_dropout(float* p, int64_t n, float rate, uint64_t seed, uint64_t base) {
-  const float scale = 1.0f / (1.0f - rate);
-  for (int64_t i = 0; i < n; ++i) p[i] = uniform01(seed, base + i) < rate ? 0.0f : p[i] * scale;
+  dropout_kernel(p, p, n, rate, seed, base);
 }
 
 }  // namespace

@@ -29,6 +29,9 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b);
 // The mask comes from the global counter-based generator (random.h), so it depends only on
 // (seed, counter), and backward recomputes it instead of storing it.
 Tensor dropout(const Tensor& x, float p, bool training);
+// The raw dropout kernel over n contiguous floats (y may be x): y[i] = 0 where
+// uniform01(seed, base + i) < p, else x[i] / (1 − p). Shared by dropout and the attention core.
+void dropout_kernel(const float* x, float* y, int64_t n, float p, uint64_t seed, uint64_t base);
 
 inline Tensor operator+(const Tensor& a, const Tensor& b) {
   return add(a, b);

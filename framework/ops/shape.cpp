@@ -22,16 +22,23 @@ Tensor make_view(const Tensor& x, Shape shape, Shape strides, int64_t offset) {
 }
 
 Shape infer_shape(const Tensor& x, Shape shape, const char* op) {
-  int64_t known = 1, infer = -1;
+  int64_t infer = -1;
   for (std::size_t i = 0; i < shape.size(); ++i) {
     if (shape[i] == -1) {
       if (infer >= 0) throw Error(std::string(op) + ": more than one -1 in " + shape_str(shape));
       infer = static_cast<int64_t>(i);
     } else if (shape[i] < 0) {
       throw Error(std::string(op) + ": negative size in " + shape_str(shape));
-    } else {
-      known *= shape[i];
     }
+  }
+  Shape known_dims = shape;
+  if (infer >= 0) known_dims[infer] = 1;
+  int64_t known = 0;
+  try {
+    known = shape_numel(known_dims);  // checked: a wrapped product could match numel by chance
+  } catch (const Error&) {
+    throw Error(std::string(op) + ": cannot view " + shape_str(x.shape()) + " as " +
+                shape_str(shape) + ": too many elements");
   }
   if (infer >= 0) {
     if (known == 0 || x.numel() % known != 0)
@@ -169,6 +176,10 @@ Tensor expand(const Tensor& x, const Shape& shape) {
     if (x.shape()[i] != 1 && x.shape()[i] != target[lead + i])
       throw Error("expand: cannot expand " + shape_str(x.shape()) + " to " + shape_str(shape));
   }
+  for (int64_t d : target)
+    if (d < 0)
+      throw Error("expand: cannot expand " + shape_str(x.shape()) + " to " + shape_str(shape));
+  shape_numel(target);  // an impossible shape fails here, not in whatever op reads the view
   Shape in_shape = x.shape();
   Tensor out = make_view(x, target, broadcast_strides(x, target), x.offset());
   return record(out, "expand", {x}, [in_shape](const Tensor& g) -> std::vector<Tensor> {
@@ -229,31 +240,123 @@ Tensor stack(const std::vector<Tensor>& xs, int64_t dim) {
 }
 
 namespace {
-// Visits every element of `index` with its flat offset into x: fn(out_offset, x_offset).
+
+// gather as rows of the index's last dimension. x and index are contiguous with the same rank
+// (0-d promoted to 1-d); index row r, element k is out[r * n + k] and reads
+//   x[base(r) + j * xs[dim] + (dim == last ? 0 : k)],  j = index[r * n + k],
+// where base(r) sums the row's coordinates times x's strides, skipping `dim`. Rows advance by an
+// odometer, so there is no div/mod per element.
+struct GatherGeometry {
+  Shape xs;  // x's contiguous strides
+  Shape is;  // index shape
+  int64_t dim = 0;
+  int64_t n = 0;     // elements per row (index's last dimension)
+  int64_t rows = 0;  // numel / n
+};
+
+GatherGeometry gather_geometry(const Shape& x_shape, const Shape& index_shape, int64_t dim) {
+  GatherGeometry g;
+  const Shape xsh = x_shape.empty() ? Shape{1} : x_shape;
+  g.is = index_shape.empty() ? Shape{1} : index_shape;
+  g.xs = contiguous_strides(xsh);
+  g.dim = dim;
+  g.n = g.is.back();
+  g.rows = g.n == 0 ? 0 : shape_numel(g.is) / g.n;
+  return g;
+}
+
+// fn(out_offset, x_offset) for rows [r0, r1) and, in each, elements [k0, k1), row by row.
 template <typename I, typename Fn>
-void gather_offsets(const Tensor& x, int64_t dim, const Tensor& index, Fn&& fn) {
-  Tensor idx = contiguous(index);
-  const I* ip = idx.data<I>();
-  const Shape& s = idx.shape();
-  const Shape xs = contiguous_strides(x.shape());
-  const int64_t n = idx.numel();
-  for (int64_t flat = 0; flat < n; ++flat) {
-    int64_t rem = flat, xoff = 0;
-    for (int64_t d = idx.dim() - 1; d >= 0; --d) {
-      int64_t c = rem % s[d];
-      rem /= s[d];
-      if (d == dim) {
-        int64_t j = static_cast<int64_t>(ip[flat]);
-        if (j < 0 || j >= x.shape()[dim])
-          throw Error("gather: index " + std::to_string(j) + " out of range for dimension " +
-                      std::to_string(dim) + " of size " + std::to_string(x.shape()[dim]));
-        c = j;
-      }
-      xoff += c * xs[d];
+void gather_rows(const GatherGeometry& g, const I* ip, int64_t r0, int64_t r1, int64_t k0,
+                 int64_t k1, Fn&& fn) {
+  if (r0 >= r1 || k0 >= k1) return;
+  const int64_t last = static_cast<int64_t>(g.is.size()) - 1, n = g.n;
+  const int64_t js = g.xs[g.dim];
+  Shape c(last, 0);  // coordinates of row r over the index's leading dims
+  int64_t base = 0;
+  for (int64_t d = last - 1, rem = r0; d >= 0; --d) {
+    c[d] = rem % g.is[d];
+    rem /= g.is[d];
+    if (d != g.dim) base += c[d] * g.xs[d];
+  }
+  for (int64_t r = r0;;) {
+    const I* row = ip + r * n;
+    if (g.dim == last) {
+      for (int64_t k = k0; k < k1; ++k) fn(r * n + k, base + static_cast<int64_t>(row[k]));
+    } else {
+      for (int64_t k = k0; k < k1; ++k) fn(r * n + k, base + k + static_cast<int64_t>(row[k]) * js);
     }
-    fn(flat, xoff);
+    if (++r == r1) break;
+    for (int64_t d = last - 1; d >= 0; --d) {
+      if (d != g.dim) base += g.xs[d];
+      if (++c[d] < g.is[d]) break;
+      if (d != g.dim) base -= c[d] * g.xs[d];
+      c[d] = 0;
+    }
   }
 }
+
+// Throws naming the first index outside [0, size); an op must not throw inside a parallel loop.
+template <typename I>
+void check_gather_index(const I* ip, int64_t count, int64_t dim, int64_t size) {
+  I lo = 0, hi = 0;
+  for (int64_t i = 0; i < count; ++i) {
+    lo = std::min(lo, ip[i]);
+    hi = std::max(hi, ip[i]);
+  }
+  if (lo >= 0 && static_cast<int64_t>(hi) < size) return;
+  for (int64_t i = 0; i < count; ++i)
+    if (ip[i] < 0 || static_cast<int64_t>(ip[i]) >= size)
+      throw Error("gather: index " + std::to_string(static_cast<int64_t>(ip[i])) +
+                  " out of range for dimension " + std::to_string(dim) + " of size " +
+                  std::to_string(size));
+}
+
+template <typename I>
+void gather_forward(const GatherGeometry& g, const I* ip, const float* xp, float* op) {
+  // Every output element is written once from its own source: any split of rows is exact.
+  constexpr int64_t kRowsPerChunk = 64;
+  const int64_t chunks = (g.rows + kRowsPerChunk - 1) / kRowsPerChunk;
+#pragma omp parallel for schedule(static) if (chunks > 1 && g.rows * g.n >= kParallelGrain)
+  for (int64_t ch = 0; ch < chunks; ++ch)
+    gather_rows(g, ip, ch * kRowsPerChunk, std::min(g.rows, (ch + 1) * kRowsPerChunk), 0, g.n,
+                [&](int64_t o, int64_t i) { op[o] = xp[i]; });
+}
+
+// gx[x_offset] += gy[out_offset]. Several elements may add into one gx element, so threads
+// split the work by destination and each destination receives its terms in row order: the
+// result is bitwise that of a sequential loop, for any thread count.
+template <typename I>
+void gather_backward(const GatherGeometry& g, const I* ip, const float* gy, float* gx) {
+  const int64_t last = static_cast<int64_t>(g.is.size()) - 1;
+  auto add = [&](int64_t o, int64_t i) { gx[i] += gy[o]; };
+  const bool parallel = g.rows * g.n >= kParallelGrain;
+  if (parallel && g.dim != 0 && last > 0 && g.is[0] > 1) {
+    // Destinations keep the row's coordinate along dim 0: each dim-0 slab is one task.
+    const int64_t slabs = g.is[0], rows_per_slab = g.rows / slabs;
+#pragma omp parallel for schedule(static)
+    for (int64_t s = 0; s < slabs; ++s)
+      gather_rows(g, ip, s * rows_per_slab, (s + 1) * rows_per_slab, 0, g.n, add);
+  } else if (parallel && g.dim != last) {
+    // Destinations keep the element's column k: each block of columns is one task.
+    constexpr int64_t kCols = 16;
+    const int64_t blocks = (g.n + kCols - 1) / kCols;
+#pragma omp parallel for schedule(static)
+    for (int64_t b = 0; b < blocks; ++b)
+      gather_rows(g, ip, 0, g.rows, b * kCols, std::min(g.n, (b + 1) * kCols), add);
+  } else {
+    gather_rows(g, ip, 0, g.rows, 0, g.n, add);
+  }
+}
+
+template <typename Fn>
+void with_index_type(const Tensor& index, Fn&& fn) {
+  if (index.dtype() == DType::I64)
+    fn(index.data<int64_t>());
+  else
+    fn(index.data<int32_t>());
+}
+
 }  // namespace
 
 Tensor gather(const Tensor& x, int64_t dim, const Tensor& index) {
@@ -267,30 +370,26 @@ Tensor gather(const Tensor& x, int64_t dim, const Tensor& index) {
       throw Error("gather: index " + shape_str(index.shape()) + " larger than input " +
                   shape_str(x.shape()) + " outside dimension " + std::to_string(dim));
   Tensor xc = contiguous(x).detach();
+  Tensor idx = contiguous(index).detach();
   Tensor out = Tensor::empty(index.shape());
-  const float* xp = xc.data<float>();
-  float* op = out.data<float>();
-  auto visit = [&](auto fn) {
-    if (index.dtype() == DType::I64)
-      gather_offsets<int64_t>(xc, dim, index, fn);
-    else
-      gather_offsets<int32_t>(xc, dim, index, fn);
-  };
-  visit([&](int64_t o, int64_t i) { op[o] = xp[i]; });
-  Shape in_shape = x.shape();
-  Tensor idx = index;
-  return record(out, "gather", {x}, [in_shape, dim, idx](const Tensor& g) -> std::vector<Tensor> {
-    Tensor gx = Tensor::zeros(in_shape);
-    Tensor gc = contiguous(g);
-    const float* gp = gc.data<float>();
-    float* gxp = gx.data<float>();
-    auto scatter = [&](int64_t o, int64_t i) { gxp[i] += gp[o]; };  // sequential: deterministic
-    if (idx.dtype() == DType::I64)
-      gather_offsets<int64_t>(gx, dim, idx, scatter);
-    else
-      gather_offsets<int32_t>(gx, dim, idx, scatter);
-    return {gx};
+  const GatherGeometry geo = gather_geometry(x.shape(), index.shape(), dim);
+  const int64_t size = x.dim() == 0 ? 1 : x.shape()[dim];
+  with_index_type(idx, [&](const auto* ip) {
+    check_gather_index(ip, idx.numel(), dim, size);
+    gather_forward(geo, ip, xc.data<float>(), out.data<float>());
   });
+  Shape in_shape = x.shape();
+  return record(out, "gather", {x},
+                [in_shape, geo, dim, size, idx](const Tensor& g) -> std::vector<Tensor> {
+                  Tensor gx = Tensor::zeros(in_shape);
+                  Tensor gc = contiguous(g);
+                  with_index_type(idx, [&](const auto* ip) {
+                    // The index may have been written to since the forward.
+                    check_gather_index(ip, idx.numel(), dim, size);
+                    gather_backward(geo, ip, gc.data<float>(), gx.data<float>());
+                  });
+                  return {gx};
+                });
 }
 
 namespace {

@@ -14,7 +14,7 @@
 
 #include "framework/nn/module.h"
 #include "framework/tensor.h"
-#include "models/options.h"
+#include "framework/options.h"
 
 namespace heed {
 

@@ -2,6 +2,7 @@
 #include <map>
 
 #include "framework/ops.h"
+#include "framework/text.h"
 #include "models/attention/attention.h"
 
 namespace heed {
@@ -28,9 +29,9 @@ std::vector<AttentionVariant> attention_variants() {
 std::shared_ptr<Attention> make_attention(const std::string& name, const AttentionConfig& config) {
   auto it = registry().find(name);
   if (it == registry().end()) {
-    std::string list;
-    for (const auto& [n, v] : registry()) list += (list.empty() ? "" : ", ") + n;
-    throw Error("unknown attention type '" + name + "' (registered: " + list + ")");
+    std::vector<std::string> names;
+    for (const auto& [n, v] : registry()) names.push_back(n);
+    throw Error("unknown attention type '" + name + "' (registered: " + join(names) + ")");
   }
   AttentionConfig c = config;
   c.extra.set_owner("attention '" + name + "'");

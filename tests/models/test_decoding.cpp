@@ -380,7 +380,7 @@ TEST(BeamSearch, RowsOfABatchSearchIndependently) {
   EXPECT_TRUE(out[1].tokens.empty());
   EXPECT_EQ(out[2].tokens, (std::vector<int64_t>{Bt}));
   EXPECT_EQ(out[0].logits.shape(), (Shape{2, kFakeVocab}));
-  EXPECT_NEAR(out[0].logits.at({1, kEosId}), std::log(0.9f), 1e-6);  // the logits of B's step
+  EXPECT_NEAR(out[0].logits.at({1, kEos}), std::log(0.9f), 1e-6);  // the logits of B's step
 }
 
 TEST(BeamSearch, StopsAtMaxLenWithTheBestUnfinishedHypothesis) {
@@ -408,18 +408,18 @@ TEST(Sampling, FollowsTemperatureAndTopK) {
     o.seed = 11;
     std::vector<double> f(kFakeVocab, 0.0);
     for (const Hypothesis& h : sample_decode(m, bos_prefix(n), o))
-      f[h.finished ? kEosId : h.tokens[0]] += 1.0 / n;
+      f[h.finished ? kEos : h.tokens[0]] += 1.0 / n;
     return f;
   };
   auto f = freq(1.0f, 0);  // p = (eos 0.1, A 0.5, B 0.4)
-  EXPECT_NEAR(f[kEosId], 0.1, 0.02);
+  EXPECT_NEAR(f[kEos], 0.1, 0.02);
   EXPECT_NEAR(f[A], 0.5, 0.03);
   EXPECT_NEAR(f[Bt], 0.4, 0.03);
   f = freq(1.0f, 2);  // EOS cut: A 5/9, B 4/9
-  EXPECT_EQ(f[kEosId], 0.0);
+  EXPECT_EQ(f[kEos], 0.0);
   EXPECT_NEAR(f[A], 5.0 / 9, 0.03);
   f = freq(0.5f, 0);  // p² normalized: 0.01, 0.25, 0.16 over 0.42
-  EXPECT_NEAR(f[kEosId], 0.01 / 0.42, 0.015);
+  EXPECT_NEAR(f[kEos], 0.01 / 0.42, 0.015);
   EXPECT_NEAR(f[A], 0.25 / 0.42, 0.03);
   EXPECT_NEAR(f[Bt], 0.16 / 0.42, 0.03);
 }

@@ -53,9 +53,9 @@ ReverseBatch reverse_batch() {
     std::vector<int64_t> r(x.rbegin(), x.rend());
     b.reversed.push_back(r);
     in.push_back(r);
-    in.back().insert(in.back().begin(), kBosId);
+    in.back().insert(in.back().begin(), kBos);
     out.push_back(r);
-    out.back().push_back(kEosId);
+    out.back().push_back(kEos);
   }
   b.src = ids(xs);
   b.dec_in = ids(in);
@@ -129,11 +129,11 @@ TEST(DecoderLM, OverfitsCopyAndContinuesThePrompt) {
   auto xs = sequences();
   std::vector<std::vector<int64_t>> in, target, prompt;
   for (const auto& x : xs) {
-    std::vector<int64_t> seq = {kBosId};
+    std::vector<int64_t> seq = {kBos};
     seq.insert(seq.end(), x.begin(), x.end());
     prompt.push_back(seq);
     seq.insert(seq.end(), x.begin(), x.end());
-    seq.push_back(kEosId);
+    seq.push_back(kEos);
     in.emplace_back(seq.begin(), seq.end() - 1);
     std::vector<int64_t> t(seq.begin() + 1, seq.end());
     for (int64_t i = 0; i < L; ++i) t[i] = -100;
@@ -173,7 +173,7 @@ ClassBatch class_batch() {
   for (int64_t i = 0; i < N; ++i) {
     int64_t sum = 0;
     for (int64_t t = 0; t < L; ++t) {
-      if (t >= lengths[i]) xs[i][t] = kPadId;
+      if (t >= lengths[i]) xs[i][t] = kPad;
       pad.push_back(t >= lengths[i]);
       sum += xs[i][t];
     }

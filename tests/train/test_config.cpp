@@ -1,6 +1,10 @@
 // Config loading: defaults, overrides, and one-line errors with file, line and column.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
 #include "train/config.h"
 
 namespace heed {
@@ -126,6 +130,16 @@ TEST(Config, ReferenceListsEveryKey) {
   for (const char* key : {"`task.name`", "`model.attention`", "`train.optimizer.lr`",
                           "`train.schedule.warmup`", "`out_dir`"})
     EXPECT_NE(ref.find(key), std::string::npos) << key;
+}
+
+TEST(Config, DocsListEveryKeyAsGenerated) {
+  const char* src = std::getenv("HEED_SOURCE_DIR");
+  std::ifstream in(std::string(src ? src : ".") + "/docs/config.md");
+  ASSERT_TRUE(in) << "docs/config.md not found";
+  std::stringstream doc;
+  doc << in.rdbuf();
+  EXPECT_NE(doc.str().find(config_reference()), std::string::npos)
+      << "docs/config.md is out of date: regenerate its table with `heed config keys`";
 }
 
 }  // namespace

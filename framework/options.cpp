@@ -1,10 +1,11 @@
-#include "models/options.h"
+#include "framework/options.h"
 
 #include <algorithm>
 #include <charconv>
 #include <cmath>
 
 #include "framework/tensor.h"
+#include "framework/text.h"
 
 namespace heed {
 
@@ -55,9 +56,7 @@ std::string Options::get_string(const std::string& key, const std::string& fallb
   const std::string* v = find(key);
   std::string out = v ? *v : fallback;
   if (!allowed.empty() && std::find(allowed.begin(), allowed.end(), out) == allowed.end()) {
-    std::string list;
-    for (const std::string& a : allowed) list += (list.empty() ? "" : ", ") + a;
-    throw Error(owner_ + ": option '" + key + "' = '" + out + "' is not one of: " + list);
+    throw Error(owner_ + ": option '" + key + "' = '" + out + "' is not one of: " + join(allowed));
   }
   return out;
 }
@@ -65,8 +64,7 @@ std::string Options::get_string(const std::string& key, const std::string& fallb
 void Options::check_all_used() const {
   for (const auto& [key, value] : values_) {
     if (known_.count(key)) continue;
-    std::string list;
-    for (const std::string& k : known_) list += (list.empty() ? "" : ", ") + k;
+    std::string list = join(std::vector<std::string>(known_.begin(), known_.end()));
     throw Error(owner_ + ": unknown option '" + key +
                 "' (known: " + (list.empty() ? "none" : list) + ")");
   }

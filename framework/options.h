@@ -1,4 +1,4 @@
-// Options handed to a component created by name (an attention variant, later a task or model):
+// Options handed to a component created by name (an attention variant, a task, ...):
 // string values as YAML gives them, read through typed getters. Every key a component reads is
 // remembered, so a key nobody read is reported as unknown, with the keys that exist.
 #pragma once

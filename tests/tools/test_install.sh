@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Installs a heed build into a scratch prefix, then configures, builds and runs examples/ as a
+# project of its own against it (find_package(heed) through CMAKE_PREFIX_PATH): what a user of
+# the installed package does. Only the example compiles; the library comes from the install.
+#   test_install.sh CMAKE BUILD_DIR EXAMPLES_DIR GENERATOR MAKE_PROGRAM CXX_COMPILER
+set -euo pipefail
+cmake=$1 build=$2 examples=$3 generator=$4 make_program=$5 cxx=$6
+
+scratch=$(mktemp -d "${TMPDIR:-/tmp}/heed-install.XXXXXX")
+trap 'rm -rf "$scratch"' EXIT
+prefix=$scratch/prefix
+
+echo "== cmake --install $build --prefix $prefix"
+"$cmake" --install "$build" --prefix "$prefix" >"$scratch/install.log" ||
+  { cat "$scratch/install.log"; exit 1; }
+
+# Every header an installed header includes with quotes must itself be installed: a header
+# that includes a generated or private one (train/default_config.h) would break consumers.
+include_dir=$prefix/include/heed
+test -f "$include_dir/framework/ops.h"
+test -f "$include_dir/models/seq2seq.h"
+missing=0
+while IFS= read -r header; do
+  while IFS= read -r inc; do
+    if [ ! -f "$include_dir/$inc" ]; then
+      echo "installed ${header#"$include_dir"/} includes \"$inc\", which is not installed"
+      missing=1
+    fi
+  done < <(sed -n 's/^#include "\(.*\)".*/\1/p' "$header")
+done < <(find "$include_dir" -name '*.h')
+[ "$missing" = 0 ]
+
+echo "== configure examples/ against the install"
+"$cmake" -S "$examples" -B "$scratch/build" -G "$generator" -DCMAKE_MAKE_PROGRAM="$make_program" \
+  -DCMAKE_CXX_COMPILER="$cxx" -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$prefix"
+# The package must come from the scratch prefix, not from some heed installed on the machine.
+heed_dir=$(sed -n 's/^heed_DIR:PATH=//p' "$scratch/build/CMakeCache.txt")
+case "$heed_dir" in
+  "$prefix"/*) echo "heed_DIR=$heed_dir" ;;
+  *) echo "find_package(heed) found '$heed_dir', not the package under $prefix"; exit 1 ;;
+esac
+
+echo "== build"
+"$cmake" --build "$scratch/build"
+
+echo "== run"
+"$scratch/build/train_copy"

@@ -1,0 +1,117 @@
+// `heed bench`: the reference workloads' table, their data, and the timing loop on tiny variants
+// (the real workloads take seconds per step; these run the same code path in milliseconds).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "train/bench.h"
+
+namespace heed {
+namespace {
+
+BenchWorkload tiny(const std::string& kind, const std::string& task) {
+  // name, kind, task, vocab, seq_len, d_model, heads, encoder_layers, decoder_layers, d_ff, batch
+  return {"tiny-" + task, kind, task, 9, 6, 16, 2, 1, 1, 32, 3};
+}
+
+const BenchWorkload& named(const std::string& name) {
+  for (const BenchWorkload& w : bench_workloads())
+    if (w.name == name) return w;
+  throw Error("no workload " + name);
+}
+
+TEST(Bench, WorkloadsAreTheReferenceTable) {
+  EXPECT_EQ(bench_workload_names(),
+            (std::vector<std::string>{"copy-tiny", "sort-small", "long-lm"}));
+  const BenchWorkload& c = named("copy-tiny");
+  EXPECT_EQ(std::vector<int64_t>({c.vocab, c.seq_len, c.d_model, c.heads, c.encoder_layers,
+                                  c.decoder_layers, c.d_ff, c.batch}),
+            std::vector<int64_t>({16, 32, 128, 4, 2, 2, 512, 64}));
+  const BenchWorkload& s = named("sort-small");
+  EXPECT_EQ(std::vector<int64_t>({s.vocab, s.seq_len, s.d_model, s.heads, s.encoder_layers,
+                                  s.decoder_layers, s.d_ff, s.batch}),
+            std::vector<int64_t>({64, 64, 256, 8, 4, 4, 1024, 32}));
+  const BenchWorkload& l = named("long-lm");
+  EXPECT_EQ(l.kind, "lm");
+  EXPECT_EQ(std::vector<int64_t>({l.vocab, l.seq_len, l.d_model, l.heads, l.decoder_layers,
+                                  l.d_ff, l.batch}),
+            std::vector<int64_t>({64, 512, 128, 4, 2, 512, 8}));
+}
+
+TEST(Bench, SortBatchIsTeacherForcedSortedSource) {
+  BenchWorkload w = tiny("seq2seq", "sort");
+  Rng rng(7);
+  BenchBatch b = bench_batch(w, rng);
+  ASSERT_EQ(b.src.shape(), (Shape{w.batch, w.seq_len}));
+  ASSERT_EQ(b.dec_in.shape(), b.src.shape());
+  ASSERT_EQ(b.labels.shape(), b.src.shape());
+  std::vector<int64_t> src = b.src.to_ints(), dec = b.dec_in.to_ints(), lab = b.labels.to_ints();
+  const int64_t L = w.seq_len;
+  for (int64_t r = 0; r < w.batch; ++r) {
+    std::vector<int64_t> row(src.begin() + r * L, src.begin() + (r + 1) * L);
+    for (int64_t t : row) EXPECT_TRUE(t >= 3 && t < w.vocab) << t;
+    std::sort(row.begin(), row.end());
+    EXPECT_EQ(row, std::vector<int64_t>(lab.begin() + r * L, lab.begin() + (r + 1) * L));
+    EXPECT_EQ(dec[r * L], 1);  // BOS
+    for (int64_t i = 1; i < L; ++i) EXPECT_EQ(dec[r * L + i], lab[r * L + i - 1]);
+  }
+}
+
+TEST(Bench, LmBatchRepeatsItsFirstHalf) {
+  BenchWorkload w = tiny("lm", "half-copy");
+  Rng rng(3);
+  BenchBatch b = bench_batch(w, rng);
+  EXPECT_FALSE(b.src.defined());
+  std::vector<int64_t> dec = b.dec_in.to_ints(), lab = b.labels.to_ints();
+  const int64_t L = w.seq_len;
+  for (int64_t r = 0; r < w.batch; ++r) {
+    for (int64_t i = 0; i < L / 2; ++i) {
+      EXPECT_TRUE(lab[r * L + i] >= 3 && lab[r * L + i] < w.vocab);
+      EXPECT_EQ(lab[r * L + i], lab[r * L + i + L / 2]);
+    }
+    EXPECT_EQ(dec[r * L], 1);
+    for (int64_t i = 1; i < L; ++i) EXPECT_EQ(dec[r * L + i], lab[r * L + i - 1]);
+  }
+}
+
+TEST(Bench, RunsTimedStepsAndReportsTheContractFields) {
+  for (const BenchWorkload& w : {tiny("seq2seq", "copy"), tiny("lm", "half-copy")}) {
+    BenchOptions o;
+    o.steps = 2;
+    o.warmup = 1;
+    o.threads = 1;
+    BenchResult r = run_bench(w, o);
+    EXPECT_EQ(r.step_s.size(), 2u);
+    EXPECT_GT(r.min_step_s, 0);
+    EXPECT_LE(r.min_step_s, r.median_step_s);
+    EXPECT_DOUBLE_EQ(r.tokens_per_s, w.batch * w.seq_len / r.median_step_s);
+    // Near log(vocab) at the start: a random model over 9 classes.
+    EXPECT_TRUE(std::isfinite(r.final_loss));
+    EXPECT_NEAR(r.final_loss, std::log(9.0), 1.0);
+    EXPECT_GT(r.params, 0);
+    EXPECT_GT(r.peak_rss_mb, 1.0);
+
+    nlohmann::json j = bench_json(r);
+    for (const char* key : {"workload", "threads", "median_step_s", "min_step_s", "tokens_per_s",
+                            "final_loss", "peak_rss_mb", "params", "steps", "warmup", "onednn",
+                            "heed_commit"})
+      EXPECT_TRUE(j.contains(key)) << key;
+    EXPECT_EQ(j["workload"], w.name);
+    EXPECT_EQ(j["threads"], 1);
+    EXPECT_EQ(j["steps"], 2);
+
+    // Same seed, same run: initialization, dropout and data all come from the seed.
+    BenchResult again = run_bench(w, o);
+    EXPECT_EQ(again.final_loss, r.final_loss);
+  }
+}
+
+TEST(Bench, RejectsBadOptions) {
+  BenchOptions o;
+  o.steps = 0;
+  EXPECT_THROW(run_bench(tiny("seq2seq", "copy"), o), Error);
+}
+
+}  // namespace
+}  // namespace heed

@@ -1,0 +1,219 @@
+#include "train/bench.h"
+
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <memory>
+
+#include "framework/allocator.h"
+#include "framework/nn/init.h"
+#include "framework/ops.h"
+#include "framework/optim/adam.h"
+#include "framework/runtime.h"
+#include "models/seq2seq.h"
+#include "train/build_info.h"
+#include "train/config.h"
+
+namespace heed {
+namespace {
+
+// Reserved ids as in the reference: 0 = PAD (never used: nothing is padded), 1 = BOS, 2 unused.
+constexpr int64_t kBenchBos = 1;
+constexpr int64_t kFirstDataToken = 3;
+constexpr float kDropout = 0.1f;
+
+double peak_rss_mb() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_maxrss) / 1024.0;  // KiB on Linux
+}
+
+// Rounded as the reference rounds its JSON, so the two lines read alike.
+double round_to(double v, int digits) {
+  const double f = std::pow(10.0, digits);
+  return std::round(v * f) / f;
+}
+
+double median_of(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const std::size_t n = v.size();
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+// The model behind a workload, with one forward signature for the timing loop.
+class BenchModel {
+ public:
+  explicit BenchModel(const BenchWorkload& w) : seq2seq_(w.kind == "seq2seq") {
+    TransformerConfig c;
+    c.vocab = w.vocab;
+    c.d_model = w.d_model;
+    c.heads = w.heads;
+    c.d_ff = w.d_ff;
+    c.encoder_layers = w.encoder_layers;
+    c.decoder_layers = w.decoder_layers;
+    c.dropout = kDropout;
+    c.position = "sinusoidal";
+    c.max_len = w.seq_len;
+    if (seq2seq_)
+      s2s_ = std::make_unique<Seq2Seq>(c);
+    else
+      lm_ = std::make_unique<DecoderLM>(c);
+  }
+  Module& module() { return seq2seq_ ? static_cast<Module&>(*s2s_) : *lm_; }
+  // -> logits (B, T, V); the decoder self-attention (or the LM) is causal.
+  Tensor forward(const BenchBatch& b) const {
+    return seq2seq_ ? s2s_->forward(b.src, b.dec_in) : lm_->forward(b.dec_in);
+  }
+
+ private:
+  bool seq2seq_;
+  std::unique_ptr<Seq2Seq> s2s_;
+  std::unique_ptr<DecoderLM> lm_;
+};
+
+}  // namespace
+
+const std::vector<BenchWorkload>& bench_workloads() {
+  // Fields: name, kind, task, vocab, seq_len, d_model, heads, encoder_layers, decoder_layers,
+  // d_ff, batch — the reference's WORKLOADS table (long-lm's `layers` are decoder_layers here).
+  static const std::vector<BenchWorkload> w = {
+      {"copy-tiny", "seq2seq", "copy", 16, 32, 128, 4, 2, 2, 512, 64},
+      {"sort-small", "seq2seq", "sort", 64, 64, 256, 8, 4, 4, 1024, 32},
+      {"long-lm", "lm", "half-copy", 64, 512, 128, 4, 0, 2, 512, 8},
+  };
+  return w;
+}
+
+std::vector<std::string> bench_workload_names() {
+  std::vector<std::string> names;
+  for (const BenchWorkload& w : bench_workloads()) names.push_back(w.name);
+  return names;
+}
+
+BenchBatch bench_batch(const BenchWorkload& w, Rng& rng) {
+  const int64_t B = w.batch, L = w.seq_len;
+  std::vector<int64_t> dec_in(B * L), labels(B * L);
+  BenchBatch out;
+  if (w.kind == "lm") {
+    // First half random, second half an exact copy of it (run_bench checks that L is even).
+    const int64_t half = L / 2;
+    for (int64_t b = 0; b < B; ++b) {
+      int64_t* seq = labels.data() + b * L;
+      for (int64_t i = 0; i < half; ++i) seq[i] = rng.randint(kFirstDataToken, w.vocab);
+      for (int64_t i = half; i < L; ++i) seq[i] = seq[i - half];
+    }
+  } else {
+    std::vector<int64_t> src(B * L);
+    for (int64_t& t : src) t = rng.randint(kFirstDataToken, w.vocab);
+    labels = src;
+    if (w.task == "sort")
+      for (int64_t b = 0; b < B; ++b)
+        std::sort(labels.begin() + b * L, labels.begin() + (b + 1) * L);
+    out.src = Tensor::from_ints(src, {B, L});
+  }
+  // Teacher forcing: the decoder sees BOS then the labels shifted right by one.
+  for (int64_t b = 0; b < B; ++b) {
+    dec_in[b * L] = kBenchBos;
+    for (int64_t i = 1; i < L; ++i) dec_in[b * L + i] = labels[b * L + i - 1];
+  }
+  out.dec_in = Tensor::from_ints(dec_in, {B, L});
+  out.labels = Tensor::from_ints(labels, {B, L});
+  return out;
+}
+
+BenchResult run_bench(const BenchWorkload& w, const BenchOptions& opts) {
+  if (opts.steps < 1 || opts.warmup < 0 || opts.threads < 1)
+    throw ConfigError("bench: need steps >= 1, warmup >= 0 and threads >= 1");
+  if (w.kind == "lm" && w.seq_len % 2 != 0)
+    throw ConfigError("bench: workload " + w.name + " needs an even sequence length");
+  set_num_threads(opts.threads);
+  // Three independent streams from one seed: initialization, dropout and data.
+  seed_init(opts.seed);
+  manual_seed(mix64(opts.seed, 0xd50u));
+  Rng data_rng(mix64(opts.seed, 0xda7au));
+
+  BenchModel model(w);
+  Module& module = model.module();
+  module.train();  // dropout on, as the reference's model.train()
+  // Weight decay on every parameter, biases and norms included, as the reference.
+  AdamW optimizer(module.named_parameters(), 1e-3, 0.9, 0.999, 1e-8, 0.01);
+
+  BenchResult r;
+  r.workload = w.name;
+  r.threads = num_threads();
+  r.params = module.num_parameters();
+  r.steps = opts.steps;
+  r.warmup = opts.warmup;
+  r.tokens_per_step = w.batch * w.seq_len;
+  Tensor loss;
+  uint64_t os_allocations_before = 0;
+  for (int64_t step = 0; step < opts.warmup + opts.steps; ++step) {
+    if (step == opts.warmup) os_allocations_before = allocator_stats().os_allocations;
+    const auto t0 = std::chrono::steady_clock::now();
+    BenchBatch batch = bench_batch(w, data_rng);
+    Tensor logits = model.forward(batch);
+    loss = cross_entropy(logits, batch.labels);  // mean over all B·T target tokens
+    loss.backward();
+    optimizer.step();
+    optimizer.zero_grad();
+    const double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (step >= opts.warmup) r.step_s.push_back(dt);
+  }
+  r.timed_os_allocations = allocator_stats().os_allocations - os_allocations_before;
+  r.median_step_s = median_of(r.step_s);
+  r.min_step_s = *std::min_element(r.step_s.begin(), r.step_s.end());
+  r.tokens_per_s = static_cast<double>(r.tokens_per_step) / r.median_step_s;
+  r.final_loss = loss.item();
+  r.peak_rss_mb = peak_rss_mb();
+  return r;
+}
+
+nlohmann::json bench_json(const BenchResult& r) {
+  return {{"workload", r.workload},
+          {"threads", r.threads},
+          {"median_step_s", round_to(r.median_step_s, 6)},
+          {"min_step_s", round_to(r.min_step_s, 6)},
+          {"tokens_per_s", round_to(r.tokens_per_s, 1)},
+          {"final_loss", round_to(r.final_loss, 5)},
+          {"peak_rss_mb", round_to(r.peak_rss_mb, 1)},
+          {"params", r.params},
+          {"steps", r.steps},
+          {"warmup", r.warmup},
+          {"tokens_per_step", r.tokens_per_step},
+          {"timed_os_allocations", r.timed_os_allocations},
+          {"onednn", onednn_info()},
+          {"heed_version", build_info().version},
+          {"heed_commit", build_info().git_commit}};
+}
+
+int run_bench_command(const std::string& workload, const BenchOptions& opts, bool json) {
+  const std::vector<BenchWorkload>& all = bench_workloads();
+  auto it = std::find_if(all.begin(), all.end(),
+                         [&](const BenchWorkload& w) { return w.name == workload; });
+  if (it == all.end()) throw ConfigError("bench: unknown workload '" + workload + "'");
+  BenchResult r = run_bench(*it, opts);
+  if (json) {
+    std::printf("%s\n", bench_json(r).dump().c_str());
+    return 0;
+  }
+  BuildInfo b = build_info();
+  std::printf(
+      "workload %s: %lld params, %lld target tokens/step, threads %d, heed %s (%s), "
+      "oneDNN %s\n",
+      r.workload.c_str(), static_cast<long long>(r.params),
+      static_cast<long long>(r.tokens_per_step), r.threads, b.git_commit.c_str(),
+      b.build_type.c_str(), onednn_info());
+  std::printf(
+      "  %lld timed steps after %lld warm-up: median %.1f ms, min %.1f ms, %.0f target "
+      "tokens/s\n",
+      static_cast<long long>(r.steps), static_cast<long long>(r.warmup), r.median_step_s * 1e3,
+      r.min_step_s * 1e3, r.tokens_per_s);
+  std::printf("  final loss %.4f, peak RSS %.0f MB, %llu OS allocations in timed steps\n",
+              r.final_loss, r.peak_rss_mb, static_cast<unsigned long long>(r.timed_os_allocations));
+  return 0;
+}
+
+}  // namespace heed
