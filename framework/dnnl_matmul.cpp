@@ -1,6 +1,7 @@
 #include "framework/dnnl_matmul.h"
 
 #include <omp.h>
+#include <cstring>
 #include <map>
 #include <mutex>
 #include <oneapi/dnnl/dnnl.hpp>
@@ -64,7 +65,10 @@ bool dnnl_matmul_layout_ok(const Tensor& t) {
   return true;
 }
 
-void dnnl_matmul(const Tensor& a, const Tensor& b, const Tensor& bias, const Tensor& c) {
+void dnnl_matmul(const Tensor& a, const Tensor& b, const Tensor& bias, const Tensor& c,
+                 float scale) {
+  // oneDNN 2.x and 3.x order a scale and a bias differently; nothing needs both, so allow one.
+  if (scale != 1.0f && bias.defined()) throw Error("matmul: a scaled product takes no bias");
   std::vector<int64_t> key;
   key.reserve(32);
   key.push_back(a.dim());
@@ -72,6 +76,9 @@ void dnnl_matmul(const Tensor& a, const Tensor& b, const Tensor& bias, const Ten
   append_layout(key, b);
   append_layout(key, c);
   key.push_back(bias.defined() ? 1 : 0);
+  uint32_t scale_bits;
+  std::memcpy(&scale_bits, &scale, sizeof scale_bits);
+  key.push_back(scale_bits);
 
   Cache& cc = cache();
   std::unique_lock<std::mutex> lock(cc.mutex);
@@ -92,7 +99,9 @@ void dnnl_matmul(const Tensor& a, const Tensor& b, const Tensor& bias, const Ten
       dnnl::matmul::desc d = bias.defined()
                                  ? dnnl::matmul::desc(entry.a, entry.b, entry.bias, entry.c)
                                  : dnnl::matmul::desc(entry.a, entry.b, entry.c);
-      entry.primitive = dnnl::matmul(dnnl::matmul::primitive_desc(d, cpu_engine()));
+      dnnl::primitive_attr attr;
+      if (scale != 1.0f) attr.set_output_scales(0, {scale});
+      entry.primitive = dnnl::matmul(dnnl::matmul::primitive_desc(d, attr, cpu_engine()));
     } catch (const dnnl::error& e) {
       throw Error("matmul: oneDNN rejected a " + shape_str(a.shape()) + " @ " +
                   shape_str(b.shape()) + " product (strides " + shape_str(a.strides()) + ", " +

@@ -29,11 +29,6 @@ void check_qkv(const Tensor& q, const Tensor& k, const Tensor& v) {
   if (k.size(2) != v.size(2)) fail("k and v lengths differ");
 }
 
-// P (in place) -> dropout(P) with the mask from (seed, base).
-void apply_dropout(float* p, int64_t n, float rate, uint64_t seed, uint64_t base) {
-  dropout_kernel(p, p, n, rate, seed, base);
-}
-
 }  // namespace
 
 AttentionCoreOutput scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tensor& v,
@@ -57,17 +52,20 @@ AttentionCoreOutput scaled_dot_product_attention(const Tensor& q, const Tensor& 
   {
     NoGradGuard no_grad;
     Tensor qd = q.detach(), kd = k.detach(), vd = v.detach();
-    Tensor scores = mul(matmul(qd, transpose(kd, -1, -2)), scale);  // (B, H, Tq, Tk), contiguous
+    // The (B, H, Tq, Tk) score tensors are the largest of a long sequence: the scale is fused into
+    // the product and softmax runs in place, so S takes no extra passes or buffers.
+    Tensor scores = matmul_nograd(qd, transpose(kd, -1, -2), scale);  // contiguous
     if (bias.defined()) add_(scores, bias.detach());
     if (mask.defined()) add_(scores, mask.detach());
-    probs = Tensor::empty(score_shape);
+    probs = scores;
     softmax_rows(scores.data<float>(), probs.data<float>(), B * H * Tq, Tk);
     dropped = probs;
     if (use_dropout) {
       seed = global_rng().seed;
       base = rng_reserve(static_cast<uint64_t>(probs.numel()));
-      dropped = probs.clone();
-      apply_dropout(dropped.data<float>(), dropped.numel(), dropout_p, seed, base);
+      dropped = Tensor::empty(score_shape);
+      dropout_kernel(probs.data<float>(), dropped.data<float>(), probs.numel(), dropout_p, seed,
+                     base);
     }
     out = matmul(dropped, vd);  // (B, H, Tq, Dv)
   }
@@ -83,14 +81,15 @@ AttentionCoreOutput scaled_dot_product_attention(const Tensor& q, const Tensor& 
                  if (v.requires_grad()) gv = matmul(transpose(dropped, -1, -2), g);
                  Tensor dp = matmul(g, transpose(vd, -1, -2));  // contiguous (B, H, Tq, Tk)
                  if (use_dropout)
-                   apply_dropout(dp.data<float>(), dp.numel(), dropout_p, seed, base);
-                 Tensor ds = Tensor::empty(score_shape);
+                   dropout_kernel(dp.data<float>(), dp.data<float>(), dp.numel(), dropout_p, seed,
+                                  base);
+                 Tensor ds = dp;  // the softmax backward reads each row of dP before writing it
                  const int64_t tk = score_shape[3];
                  softmax_rows_backward(probs.data<float>(), dp.data<float>(), ds.data<float>(),
                                        dp.numel() / std::max<int64_t>(tk, 1), tk);
                  if (bias.defined() && bias.requires_grad()) gb = sum_to(ds, bias.shape());
-                 if (q.requires_grad()) gq = mul(matmul(ds, kd), scale);
-                 if (k.requires_grad()) gk = mul(matmul(transpose(ds, -1, -2), qd), scale);
+                 if (q.requires_grad()) gq = matmul_nograd(ds, kd, scale);
+                 if (k.requires_grad()) gk = matmul_nograd(transpose(ds, -1, -2), qd, scale);
                  std::vector<Tensor> grads = {gq, gk, gv};
                  if (bias.defined()) grads.push_back(gb);
                  return grads;

@@ -1,5 +1,6 @@
 #include "framework/ops/layernorm.h"
 
+#include <Eigen/Core>
 #include <cmath>
 
 #include "framework/autograd.h"
@@ -8,6 +9,10 @@
 #include "framework/ops/shape.h"
 
 namespace heed {
+namespace {
+using Row = Eigen::Map<Eigen::ArrayXf>;
+using ConstRow = Eigen::Map<const Eigen::ArrayXf>;
+}  // namespace
 
 // Forward, per row of C:   mean, rstd = 1/sqrt(var + eps), xhat = (x − mean)·rstd, y = xhat·w + b
 // Backward (as llm.c):     dxhat = g·w
@@ -31,20 +36,21 @@ Tensor layer_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, flo
   float* y = out.data<float>();
   float* mp = mean_t.data<float>();
   float* rp = rstd_t.data<float>();
+  // Missing affine parameters become 1 and 0 so every row runs the same vectorized expression.
+  const Eigen::ArrayXf ones = w ? Eigen::ArrayXf() : Eigen::ArrayXf::Ones(C);
+  const Eigen::ArrayXf zeros = b ? Eigen::ArrayXf() : Eigen::ArrayXf::Zero(C);
+  const ConstRow wv(w ? w : ones.data(), C), bv(b ? b : zeros.data(), C);
 #pragma omp parallel for schedule(static) if (rows * C >= kParallelGrain)
   for (int64_t r = 0; r < rows; ++r) {
-    const float* xr = xp + r * C;
-    const float m = row_sum(xr, C) / C;
-    float var = 0;
-    for (int64_t i = 0; i < C; ++i) var += (xr[i] - m) * (xr[i] - m);
+    // Eigen's packet reductions instead of a scalar loop: a serial chain of C dependent adds was
+    // the kernel's bottleneck. The order is fixed, so results do not depend on threads.
+    const ConstRow xr(xp + r * C, C);
+    const float m = row_sum(xp + r * C, C) / C;
+    const float var = (xr - m).square().sum();
     const float rs = 1.0f / std::sqrt(var / C + eps);
     mp[r] = m;
     rp[r] = rs;
-    float* yr = y + r * C;
-    for (int64_t i = 0; i < C; ++i) {
-      float v = (xr[i] - m) * rs;
-      yr[i] = v * (w ? w[i] : 1.0f) + (b ? b[i] : 0.0f);
-    }
+    Row(y + r * C, C) = (xr - m) * rs * wv + bv;
   }
   std::vector<Tensor> inputs = {x};
   if (weight.defined()) inputs.push_back(weight);
@@ -62,23 +68,15 @@ Tensor layer_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, flo
         if (x.requires_grad()) {
           gx = Tensor::empty(x.shape());
           float* d = gx.data<float>();
+          const Eigen::ArrayXf ones = w ? Eigen::ArrayXf() : Eigen::ArrayXf::Ones(C);
+          const ConstRow wv(w ? w : ones.data(), C);
 #pragma omp parallel for schedule(static) if (rows * C >= kParallelGrain)
           for (int64_t r = 0; r < rows; ++r) {
-            const float* xr = xp + r * C;
-            const float* gr = gp + r * C;
-            float sum_d = 0, sum_dx = 0;
-            for (int64_t i = 0; i < C; ++i) {
-              const float xhat = (xr[i] - mp[r]) * rp[r];
-              const float dxhat = gr[i] * (w ? w[i] : 1.0f);
-              sum_d += dxhat;
-              sum_dx += dxhat * xhat;
-            }
-            const float mean_d = sum_d / C, mean_dx = sum_dx / C;
-            for (int64_t i = 0; i < C; ++i) {
-              const float xhat = (xr[i] - mp[r]) * rp[r];
-              const float dxhat = gr[i] * (w ? w[i] : 1.0f);
-              d[r * C + i] = rp[r] * (dxhat - mean_d - xhat * mean_dx);
-            }
+            const ConstRow xr(xp + r * C, C), gr(gp + r * C, C);
+            const auto xhat = (xr - mp[r]) * rp[r];
+            const auto dxhat = gr * wv;
+            const float mean_d = dxhat.sum() / C, mean_dx = (dxhat * xhat).sum() / C;
+            Row(d + r * C, C) = rp[r] * (dxhat - mean_d - xhat * mean_dx);
           }
         }
         Tensor gw, gb;

@@ -14,7 +14,7 @@ Tensor mt(const Tensor& t) {
 }
 
 // Raw product without autograd: a (..., M, K) @ b (..., K, N), shapes already checked.
-Tensor product(Tensor a, Tensor b, const Tensor& bias = Tensor()) {
+Tensor product(Tensor a, Tensor b, const Tensor& bias = Tensor(), float scale = 1.0f) {
   if (!dnnl_matmul_layout_ok(a)) a = a.clone();
   if (!dnnl_matmul_layout_ok(b)) b = b.clone();
   // b 2-D and a's leading dims collapsible: one (rows, K) @ (K, N) product.
@@ -23,7 +23,7 @@ Tensor product(Tensor a, Tensor b, const Tensor& bias = Tensor()) {
     out_shape.back() = b.shape()[1];
     Tensor a2 = a.detach().view({-1, a.shape().back()});
     Tensor c = Tensor::empty({a2.shape()[0], b.shape()[1]});
-    if (c.numel() > 0) dnnl_matmul(a2, b, bias, c);
+    if (c.numel() > 0) dnnl_matmul(a2, b, bias, c, scale);
     return c.view(out_shape).detach();
   }
   // Same rank for oneDNN: pad the smaller rank with leading 1s.
@@ -34,7 +34,7 @@ Tensor product(Tensor a, Tensor b, const Tensor& bias = Tensor()) {
   out_shape[a.dim() - 2] = a.shape()[a.dim() - 2];
   out_shape[a.dim() - 1] = b.shape()[b.dim() - 1];
   Tensor c = Tensor::empty(out_shape);
-  if (c.numel() > 0) dnnl_matmul(a, b, bias, c);
+  if (c.numel() > 0) dnnl_matmul(a, b, bias, c, scale);
   return c;
 }
 
@@ -70,6 +70,11 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
     }
     return {ga, gb};
   });
+}
+
+Tensor matmul_nograd(const Tensor& a, const Tensor& b, float scale) {
+  check_matmul(a, b);
+  return product(a.detach(), b.detach(), Tensor(), scale);
 }
 
 Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {

@@ -13,7 +13,7 @@ Tensor softmax(const Tensor& x, const Tensor& mask = Tensor());
 Tensor log_softmax(const Tensor& x, const Tensor& mask = Tensor());
 
 // Row kernels (rows of length n, contiguous), used by the attention core too:
-//   y = softmax(x) per row; gx = y ⊙ (g − Σ g⊙y) per row.
+//   y = softmax(x) per row; gx = y ⊙ (g − Σ g⊙y) per row. Each may run in place (y = x, gx = g).
 void softmax_rows(const float* x, float* y, int64_t rows, int64_t n);
 void softmax_rows_backward(const float* y, const float* g, float* gx, int64_t rows, int64_t n);
 

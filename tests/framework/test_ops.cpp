@@ -628,6 +628,55 @@ TEST(Ops, DropoutIsSeededAndScaled) {
   EXPECT_THROW(dropout(x, 1.0f, true), Error);
 }
 
+TEST(Ops, DropoutKernelKeepsUniform01sMask) {
+  // The vectorized kernel tests integer bits; it must drop exactly where uniform01(...) < p.
+  const int64_t n = 4099;  // not a multiple of any vector width
+  std::vector<float> x(n), y(n);
+  for (int64_t i = 0; i < n; ++i) x[i] = 0.5f + static_cast<float>(i % 7);
+  for (float p : {0.1f, 0.25f, 1.0f / 3.0f, 0.5f, 0.999f, 0.0f}) {
+    dropout_kernel(x.data(), y.data(), n, p, 9, 1234);
+    const float scale = 1.0f / (1.0f - p);
+    for (int64_t i = 0; i < n; ++i)
+      ASSERT_EQ(y[i], uniform01(9, 1234 + i) < p ? 0.0f : x[i] * scale) << "p " << p << " i " << i;
+    std::vector<float> in_place = x;
+    dropout_kernel(in_place.data(), in_place.data(), n, p, 9, 1234);
+    EXPECT_EQ(in_place, y);
+  }
+}
+
+TEST(Ops, MatmulNogradFusesTheScaleExactly) {
+  // As the attention core uses it: batched, the second operand a transposed view.
+  Tensor q = Tensor::randn({2, 3, 5, 8}, 1), k = Tensor::randn({2, 3, 7, 8}, 2);
+  const float scale = 1.0f / std::sqrt(8.0f);
+  Tensor fused = matmul_nograd(q, k.transpose(-1, -2), scale);
+  EXPECT_FALSE(fused.requires_grad());
+  EXPECT_EQ(fused.to_vector(), mul(matmul(q, k.transpose(-1, -2)), scale).to_vector());
+}
+
+TEST(Ops, LayerNormSoftmaxDropoutDoNotDependOnThreads) {
+  // Large enough for the parallel paths (kParallelGrain); each row or chunk has one owner.
+  Tensor x = Tensor::randn({512, 96}, 3), w = Tensor::randn({96}, 4), b = Tensor::randn({96}, 5);
+  Tensor s = Tensor::randn({4, 2, 64, 80}, 6);
+  auto run = [&](int threads) {
+    omp_set_num_threads(threads);
+    Tensor xl = x.detach().set_requires_grad(), sl = s.detach().set_requires_grad();
+    Tensor y = layer_norm(xl, w, b);
+    manual_seed(1);
+    Tensor p = dropout(softmax(sl, causal_mask(64, 80)), 0.1f, true);
+    sum(mul(y, y)).backward();
+    sum(mul(p, Tensor::randn(p.shape(), 7))).backward();
+    std::vector<float> all = y.to_vector();
+    for (const Tensor& t : {xl.grad(), p, sl.grad()}) {
+      std::vector<float> more = t.to_vector();
+      all.insert(all.end(), more.begin(), more.end());
+    }
+    return all;
+  };
+  std::vector<float> one = run(1), two = run(2);
+  omp_set_num_threads(1);
+  EXPECT_EQ(one, two);
+}
+
 TEST(Ops, EmbeddingRejectsOutOfRangeIds) {
   try {
     embedding(Tensor::ones({4, 2}), Tensor::from_ints({1, 4}, {2}));

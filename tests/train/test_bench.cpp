@@ -34,8 +34,8 @@ TEST(Bench, WorkloadsAreTheReferenceTable) {
             std::vector<int64_t>({64, 64, 256, 8, 4, 4, 1024, 32}));
   const BenchWorkload& l = named("long-lm");
   EXPECT_EQ(l.kind, "lm");
-  EXPECT_EQ(std::vector<int64_t>({l.vocab, l.seq_len, l.d_model, l.heads, l.decoder_layers,
-                                  l.d_ff, l.batch}),
+  EXPECT_EQ(std::vector<int64_t>(
+                {l.vocab, l.seq_len, l.d_model, l.heads, l.decoder_layers, l.d_ff, l.batch}),
             std::vector<int64_t>({64, 512, 128, 4, 2, 512, 8}));
 }
 
@@ -93,9 +93,9 @@ TEST(Bench, RunsTimedStepsAndReportsTheContractFields) {
     EXPECT_GT(r.peak_rss_mb, 1.0);
 
     nlohmann::json j = bench_json(r);
-    for (const char* key : {"workload", "threads", "median_step_s", "min_step_s", "tokens_per_s",
-                            "final_loss", "peak_rss_mb", "params", "steps", "warmup", "onednn",
-                            "heed_commit"})
+    for (const char* key :
+         {"workload", "threads", "median_step_s", "min_step_s", "tokens_per_s", "final_loss",
+          "peak_rss_mb", "params", "steps", "warmup", "onednn", "heed_commit"})
       EXPECT_TRUE(j.contains(key)) << key;
     EXPECT_EQ(j["workload"], w.name);
     EXPECT_EQ(j["threads"], 1);
