@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "datasets/batch.h"
-#include "framework/random.h"
 #include "framework/options.h"
+#include "framework/random.h"
 
 namespace heed {
 

@@ -22,7 +22,6 @@
 
 namespace heed {
 
-
 class StepModel {
  public:
   virtual ~StepModel() = default;

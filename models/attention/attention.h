@@ -13,8 +13,8 @@
 #include <vector>
 
 #include "framework/nn/module.h"
-#include "framework/tensor.h"
 #include "framework/options.h"
+#include "framework/tensor.h"
 
 namespace heed {
 
