@@ -56,6 +56,10 @@ class Task {
 std::unique_ptr<Task> make_task(const std::string& name, const Options& options);
 std::vector<TaskInfo> task_list();
 
+// The stream of `heed eval --test`: a test set disjoint from training (0), validation (1) and
+// the length-generalization streams (2 + length, length <= 65536).
+inline constexpr uint64_t kTestStream = 1ull << 32;
+
 // `count` examples for stream `stream` (0 = training, 1 = evaluation, ...) starting at index
 // `first`: example i uses Rng(mix64(seed, stream), i · 2^20), so any slice can be regenerated.
 std::vector<Example> generate(const Task& task, uint64_t seed, uint64_t stream, int64_t first,

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # CI's second stage (.ci/run, after ./run-tests): one clang build with AddressSanitizer and
 # UndefinedBehaviorSanitizer (+ libFuzzer coverage), the caching allocator bypassed so ASan sees
-# every tensor buffer; runs the unit and hostile-input tests there, then each libFuzzer target
+# every tensor buffer; runs the unit, hostile-input and crash tests there, then each libFuzzer target
 # from its seed corpus in fuzz/corpus/ with a fixed seed and run count. Any sanitizer report,
 # failed test or fuzzer finding fails the stage. docs/reliability.md records what it runs.
 #
@@ -36,10 +36,10 @@ t=$SECONDS
 cmake --build "$build"
 phase "build" $((SECONDS - t))
 
-# Unit tests and the hostile-input corpus (about 7 minutes on 2 cores; the slowest test takes
-# under a minute). A test labelled "slow" would stay out: none needs it today.
+# Unit tests, the hostile-input corpus and the crash tests (SIGKILL + resume, determinism,
+# divergence). A test labelled "slow" would stay out: none needs it today.
 t=$SECONDS
-ctest --test-dir "$build" --output-on-failure -j "$(nproc)" -L 'unit|hostile' -LE slow
+ctest --test-dir "$build" --output-on-failure -j "$(nproc)" -L 'unit|hostile|crash' -LE slow
 phase "tests" $((SECONDS - t))
 
 # One fuzzer: from a scratch directory (libFuzzer adds the inputs it finds to the first corpus

@@ -115,8 +115,16 @@ int run_eval(const EvalArgs& args) {
     if (args.json) std::printf("%s\n", out.dump().c_str());
     return 0;
   }
-  // What the trainer evaluates on: the held-out stream 1, or a file task's validation file.
-  report("eval", run.task->eval_examples(c.seed, n, c.task.min_len, c.task.max_len));
+  if (args.test) {
+    // Examples no training step or validation saw (up to chance repeats of small examples):
+    // what a comparison reports after choosing runs by validation accuracy.
+    if (run.task->vocabulary())
+      throw Error("eval: --test needs a generated task; score a file task's test file with --data");
+    report("test", generate(*run.task, c.seed, kTestStream, 0, n, c.task.min_len, c.task.max_len));
+  } else {
+    // What the trainer evaluates on: the held-out stream 1, or a file task's validation file.
+    report("eval", run.task->eval_examples(c.seed, n, c.task.min_len, c.task.max_len));
+  }
   std::vector<int64_t> lengths = args.lengths.empty() ? c.task.eval_lengths : args.lengths;
   for (int64_t len : lengths) {
     if (len < 1 || len > (1 << 16))

@@ -11,6 +11,7 @@ struct EvalArgs {
   std::vector<int64_t> lengths;  // evaluate at these source lengths too
   int64_t examples = 0;          // 0: the config's train.eval_examples (all of --data's lines)
   std::string data;              // a file task's run: score this source<TAB>target file instead
+  bool test = false;             // score the test stream (kTestStream) instead of validation's
   bool json = false;
 };
 int run_eval(const EvalArgs& args);

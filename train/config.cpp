@@ -109,7 +109,7 @@ void visit(V& v, ModelConfig& m) {
 template <class V>
 void visit(V& v, OptimizerConfig& o) {
   v.field("type", o.type, "adamw | adam | sgd", OneOf{"adamw", "adam", "sgd"});
-  v.field("lr", o.lr, "peak learning rate", Range{0, 10});
+  v.field("lr", o.lr, "peak learning rate (too large diverges: train.on_nonfinite)", Range{0, 1e9});
   v.field("weight_decay", o.weight_decay, "weight decay (decoupled for adamw, L2 otherwise)",
           Range{0, 10});
   v.field("beta1", o.beta1, "Adam β1", Range{0, 0.999999});
@@ -149,6 +149,10 @@ void visit(V& v, TrainConfig& t) {
   v.field("max_minutes", t.max_minutes, "wall-time budget in minutes (0: none)", Range{0, 1e7});
   v.field("bucketing", t.bucketing,
           "file: batches of examples of similar length, in a seeded order (false: shuffled)");
+  v.field("on_nonfinite", t.on_nonfinite,
+          "a step with a non-finite loss or gradient: stop (naming the parameter; the last "
+          "checkpoint is kept) | skip (no update; counted as skipped_steps in metrics.jsonl)",
+          OneOf{"stop", "skip"});
 }
 
 template <class V>

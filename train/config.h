@@ -73,6 +73,7 @@ struct TrainConfig {
   std::map<std::string, double> stop_at;  // metric -> value that ends training early
   double max_minutes = 0.0;               // 0: no time limit
   bool bucketing = true;                  // file tasks: batches of similar lengths
+  std::string on_nonfinite = "stop";      // a non-finite loss/gradient: stop | skip the step
 };
 
 struct Config {

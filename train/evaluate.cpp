@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "framework/autograd.h"
+#include "framework/io/atomic_file.h"
 #include "models/decoding.h"
 
 namespace heed {
@@ -33,6 +34,7 @@ EvalResult evaluate(TaskModel& model, const Task& task, const std::vector<Exampl
       target_tokens += static_cast<int64_t>(t.size());
       exact += pred[i] == t;
     }
+    fault_point("evaluation_batch");  // a crash-test hook (train/kill_point.h)
   }
   r.examples = static_cast<int64_t>(examples.size());
   r.loss = loss_tokens ? loss_sum / loss_tokens : 0;

@@ -14,6 +14,7 @@
 #include "train/commands.h"
 #include "train/config.h"
 #include "train/gradcheck_command.h"
+#include "train/kill_point.h"
 #include "train/progress.h"
 #include "train/trainer.h"
 
@@ -68,6 +69,7 @@ int run_list(const std::string& what) {
 
 int run_train(const std::string& config_path, const std::vector<std::string>& overrides,
               const std::string& resume, const std::string& command_line) {
+  install_kill_point_from_env();  // crash tests only; unset in normal use
   TrainOptions opts;
   opts.command_line = command_line;
   opts.terminal = stderr_is_terminal();
@@ -77,13 +79,17 @@ int run_train(const std::string& config_path, const std::vector<std::string>& ov
       throw ConfigError("--resume takes the run's own config; drop " + config_path);
     config = run_config(resume, overrides);
     opts.resume = true;
+    opts.config_source = resume + "/config.yaml";
   } else {
     config = load_config(config_path, overrides);
+    opts.config_source = config_path.empty() ? "<default copy config>" : config_path;
   }
   TrainSummary s = train(config, opts);
   std::printf("%s after %lld steps (%.1f s): ", s.stop_reason.c_str(),
               static_cast<long long>(s.steps), s.train_seconds);
   for (const auto& [k, v] : s.eval) std::printf("%s %.4f  ", k.c_str(), v);
+  if (s.skipped_steps > 0)
+    std::printf("(%lld steps skipped: non-finite)", static_cast<long long>(s.skipped_steps));
   std::printf("\nrun directory: %s\n", s.out_dir.c_str());
   if (s.stop_reason == "interrupted") {
     std::fprintf(stderr,
@@ -148,8 +154,14 @@ int main(int argc, char** argv) {
                    "Examples per evaluation (default: the config's)")
       ->check(CLI::Range(int64_t{1}, int64_t{10000000}));
   eval_cmd->add_flag("--json", eval_args.json, "Print one JSON object");
-  eval_cmd->add_option("--data", eval_args.data,
-                       "Score this source<TAB>target file instead (runs of task 'file')");
+  CLI::Option* test_flag =
+      eval_cmd->add_flag("--test", eval_args.test,
+                         "Score a seeded test set disjoint from training and validation data "
+                         "(generated tasks)");
+  eval_cmd
+      ->add_option("--data", eval_args.data,
+                   "Score this source<TAB>target file instead (runs of task 'file')")
+      ->excludes(test_flag);
 
   PredictArgs predict_args;
   CLI::App* predict_cmd = app.add_subcommand("predict", "Decode one input with a trained model");

@@ -24,6 +24,7 @@
 #include "framework/runtime.h"
 #include "train/build_info.h"
 #include "train/evaluate.h"
+#include "train/memory_estimate.h"
 #include "train/progress.h"
 #include "train/report/report.h"
 #include "train/run_loader.h"
@@ -126,6 +127,20 @@ bool reached(const std::map<std::string, double>& stop_at,
   return true;
 }
 
+// A diverged step: its number, the loss, the first parameter whose gradient is not finite and
+// the checkpoint a resume (with a smaller learning rate, say) would start from.
+Error diverged(int64_t step, double loss, const NamedTensors& params, const fs::path& ckpt_root) {
+  std::string where = first_nonfinite_grad(params);
+  where = where.empty() ? "the loss is not finite, every gradient is"
+                        : "first non-finite gradient: " + where;
+  std::string latest = latest_checkpoint(ckpt_root.parent_path().string());
+  return Error(
+      "training diverged at step " + std::to_string(step) + ": loss " + std::to_string(loss) +
+      ", " + where + " (" +
+      (latest.empty() ? std::string("no checkpoint yet") : "last checkpoint kept: " + latest) +
+      "; train.on_nonfinite: skip skips such steps)");
+}
+
 }  // namespace
 
 void request_stop() {
@@ -143,6 +158,9 @@ Config run_config(const std::string& run_dir, const std::vector<std::string>& ov
 TrainSummary train(const Config& config, const TrainOptions& options) {
   set_num_threads(static_cast<int>(config.threads));
   std::unique_ptr<Task> task = make_config_task(config);
+  check_memory(config, task->vocab(),
+               options.available_memory < 0 ? available_memory_bytes() : options.available_memory,
+               options.config_source);
 
   seed_init(config.seed);
   manual_seed(mix64(config.seed, 0xd50u));
@@ -156,7 +174,7 @@ TrainSummary train(const Config& config, const TrainOptions& options) {
   const fs::path out(config.out_dir);
   const fs::path ckpt_root = out / "checkpoints";
   const std::string config_yaml = config_to_yaml(config);
-  int64_t step = 0;
+  int64_t step = 0, skipped_steps = 0;
   double best_metric = -1;
   if (options.resume) {
     std::string latest = latest_checkpoint(out.string());
@@ -169,6 +187,8 @@ TrainSummary train(const Config& config, const TrainOptions& options) {
     for (const auto& [name, t] : ck.trainer_state) {
       if (name == "step")
         step = t.to_ints()[0];
+      else if (name == "skipped_steps")
+        skipped_steps = t.to_ints()[0];
       else if (name == "rng")
         rng = t.to_ints();
       else if (name.rfind("optimizer.", 0) == 0)
@@ -224,6 +244,7 @@ TrainSummary train(const Config& config, const TrainOptions& options) {
     NamedTensors state;
     for (auto& [name, t] : optimizer->state()) state.emplace_back("optimizer." + name, t);
     state.emplace_back("step", Tensor::from_ints({at}, {1}));
+    state.emplace_back("skipped_steps", Tensor::from_ints({skipped_steps}, {1}));
     state.emplace_back("rng", Tensor::from_ints({static_cast<int64_t>(global_rng().seed),
                                                  static_cast<int64_t>(global_rng().offset)},
                                                 {2}));
@@ -231,18 +252,29 @@ TrainSummary train(const Config& config, const TrainOptions& options) {
                                                {"best_metric", std::to_string(best_metric)}};
     for (const auto& [k, v] : eval) meta["eval." + k] = std::to_string(v);
     for (const auto& [k, v] : task->metadata()) meta[k] = v;  // e.g. a file task's vocabulary
-    std::string dir = (ckpt_root / step_dir_name(at)).string();
-    save_checkpoint(dir, params, state, meta);
+    // The best checkpoint first: a crash between the two saves then resumes from the previous
+    // step checkpoint, whose best_metric makes the replayed evaluation write `best` again.
     if (best) save_checkpoint((ckpt_root / "best").string(), params, state, meta);
-    // Prune only after the new checkpoint is durable.
-    std::vector<std::string> steps;
+    save_checkpoint((ckpt_root / step_dir_name(at)).string(), params, state, meta);
+    // Prune only after the new checkpoint is durable. A pruned checkpoint is first renamed to
+    // "<name>.pruned" (ignored by every reader), so a crash while its files are deleted never
+    // leaves a visible, half-deleted checkpoint; leftovers of such a crash go next time.
+    std::vector<std::string> steps, leftovers;
     for (const auto& e : fs::directory_iterator(ckpt_root)) {
       std::string n = e.path().filename().string();
-      if (n.rfind("step_", 0) == 0 && n.find('.') == std::string::npos) steps.push_back(n);
+      if (n.rfind("step_", 0) != 0) continue;
+      if (n.ends_with(".pruned"))
+        leftovers.push_back(n);
+      else if (n.find('.') == std::string::npos)
+        steps.push_back(n);
     }
+    for (const std::string& n : leftovers) fs::remove_all(ckpt_root / n);
     std::sort(steps.begin(), steps.end());
-    for (std::size_t i = 0; i + tc.keep_checkpoints < steps.size(); ++i)
-      fs::remove_all(ckpt_root / steps[i]);
+    for (std::size_t i = 0; i + tc.keep_checkpoints < steps.size(); ++i) {
+      const fs::path doomed = ckpt_root / (steps[i] + ".pruned");
+      fs::rename(ckpt_root / steps[i], doomed);
+      fs::remove_all(doomed);
+    }
   };
 
   g_stop.store(false);
@@ -278,11 +310,13 @@ TrainSummary train(const Config& config, const TrainOptions& options) {
     }
     const float grad_norm =
         tc.clip > 0 ? clip_grad_norm_(params, tc.clip) : clip_grad_norm_(params, INFINITY);
-    if (!std::isfinite(loss_value) || !std::isfinite(grad_norm))
-      throw Error("training diverged at step " + std::to_string(step + 1) + ": loss " +
-                  std::to_string(loss_value) + ", gradient norm " + std::to_string(grad_norm) +
-                  " (last checkpoint kept)");
-    optimizer->step();
+    const bool finite = std::isfinite(loss_value) && std::isfinite(grad_norm);
+    if (!finite && tc.on_nonfinite == "stop")
+      throw diverged(step + 1, loss_value, params, ckpt_root);
+    if (finite)
+      optimizer->step();
+    else
+      ++skipped_steps;  // on_nonfinite: skip. The batch is consumed: resume stays exact.
     optimizer->zero_grad();
     ++step;
     window_tokens += step_tokens;
@@ -294,7 +328,8 @@ TrainSummary train(const Config& config, const TrainOptions& options) {
                      {"lr", optimizer->lr()},
                      {"grad_norm", grad_norm},
                      {"tokens_per_s", tok_s},
-                     {"elapsed_s", now}});
+                     {"elapsed_s", now},
+                     {"skipped_steps", skipped_steps}});
       window_tokens = 0;
       window_start = now;
     }
@@ -342,12 +377,14 @@ TrainSummary train(const Config& config, const TrainOptions& options) {
       stop_now = true;
     }
     if (stop_now) break;
+    fault_point("after_step");  // a crash-test hook (train/kill_point.h)
   }
   report("stopped (" + summary.stop_reason + ") after step " + std::to_string(step));
   progress.finish();
   std::signal(SIGINT, prev_int);
   std::signal(SIGTERM, prev_term);
   summary.steps = step;
+  summary.skipped_steps = skipped_steps;
   summary.eval = last_eval;
   summary.train_seconds = elapsed();
   return summary;

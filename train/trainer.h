@@ -22,10 +22,13 @@ struct TrainOptions {
   std::string command_line;
   bool resume = false;    // continue the run in config.out_dir from its latest checkpoint
   bool terminal = false;  // draw a progress bar instead of plain lines
+  std::string config_source = "config";  // names the config in errors (its file, say)
+  double available_memory = -1;          // bytes; < 0: read /proc/meminfo, 0: do not check
 };
 
 struct TrainSummary {
   int64_t steps = 0;                   // optimizer steps completed in total
+  int64_t skipped_steps = 0;           // of which skipped (train.on_nonfinite: skip)
   std::map<std::string, double> eval;  // the last evaluation
   std::string stop_reason;             // "steps", "stop_at", "max_minutes", "interrupted"
   double train_seconds = 0;            // this invocation's wall time in the loop

@@ -55,4 +55,17 @@ float clip_grad_norm_(const NamedTensors& params, double max_norm) {
   return clip(params, max_norm, [](const auto& named) -> const Tensor& { return named.second; });
 }
 
+std::string first_nonfinite_grad(const NamedTensors& params) {
+  NoGradGuard no_grad;
+  for (const auto& [name, p] : params) {
+    const Tensor g = p.grad();
+    if (!g.defined()) continue;
+    const Tensor gc = g.is_contiguous() ? g : g.contiguous();
+    const float* x = gc.data<float>();
+    for (int64_t i = 0; i < gc.numel(); ++i)
+      if (!std::isfinite(x[i])) return name;
+  }
+  return "";
+}
+
 }  // namespace heed

@@ -1,6 +1,7 @@
 // Global-norm gradient clipping, as torch.nn.utils.clip_grad_norm_.
 #pragma once
 
+#include <string>
 #include <vector>
 
 #include "framework/named_tensors.h"
@@ -16,5 +17,9 @@ namespace heed {
 // max_norm must be positive; infinity measures the norm without clipping.
 float clip_grad_norm_(const std::vector<Tensor>& params, double max_norm);
 float clip_grad_norm_(const NamedTensors& params, double max_norm);
+
+// The name of the first parameter (in `params`' order) whose gradient holds a NaN or an
+// infinity, and "" when every gradient is finite: what a diverged step reports.
+std::string first_nonfinite_grad(const NamedTensors& params);
 
 }  // namespace heed

@@ -488,6 +488,21 @@ TEST(Clip, NonFiniteNormIsReturnedWithoutScaling) {
   expect_values(b.grad(), {2}, 0);
 }
 
+TEST(Clip, FirstNonFiniteGradNamesTheFirstSuchParameterInOrder) {
+  Tensor a = param({0, 0}), b = param({0}), c = param({0}), none = param({0});
+  NamedTensors params = {{"a", a}, {"none", none}, {"b", b}, {"c", c}};
+  set_grad(a, {1, 2});
+  set_grad(b, {3});
+  set_grad(c, {4});
+  EXPECT_EQ(first_nonfinite_grad(params), "");  // `none` has no gradient: skipped
+  set_grad(c, {std::nanf("")});
+  EXPECT_EQ(first_nonfinite_grad(params), "c");
+  set_grad(b, {-std::numeric_limits<float>::infinity()});
+  EXPECT_EQ(first_nonfinite_grad(params), "b");
+  set_grad(a, {1, std::numeric_limits<float>::infinity()});
+  EXPECT_EQ(first_nonfinite_grad(params), "a");
+}
+
 TEST(Clip, NormIsAccumulatedInDouble) {
   // 1e4² + 400 · 1²: a float running sum of squares stays at 1e8 (float spacing there is 8, so
   // each + 1 rounds away) and gives 10000; in double the total is √(1e8 + 400) = 10000.02.

@@ -1,8 +1,8 @@
 # The hostile-input cases, sourced by run.sh: one line each,
 #   hostile NAME NEEDLE HEED_ARGS...
 # NEEDLE is text the one-line error must contain (the file, key or argument at fault). $C is
-# inputs/, $F the fixtures run.sh prepares (a trained run $RUN and damaged copies of its
-# checkpoint), and each case runs in its own empty working directory.
+# inputs/, $F the fixtures run.sh prepares (a trained run $RUN, damaged copies of its
+# checkpoint and a ListOps tree run $TREE), and each case runs in its own empty working directory.
 
 # Malformed YAML and hostile structure.
 hostile tab_indent              tab_indent.yaml:2              train "$C/tab_indent.yaml"
@@ -111,3 +111,17 @@ hostile export_to_dev_full      /dev/full                      export "$RUN" --t
 hostile export_under_dev_full   /dev/full/model.safetensors    export "$RUN" --to /dev/full/model.safetensors
 hostile export_through_file     regular_file/model.safetensors export "$RUN" --to "$F/regular_file/model.safetensors"
 hostile export_damaged          flipped_trainer/trainer.safetensors export "$F/flipped_trainer" --to "$F/out.safetensors"
+
+# Tree S-expressions through the CLI (predict on a tree run): positioned parse errors.
+hostile tree_unclosed           "input:1:1: '[' is never closed"   predict "$TREE" "[MAX 2 9"
+hostile tree_stray_close        "input:1:1: unexpected ']'"        predict "$TREE" "]"
+hostile tree_empty_node         "input:1:1: empty node"            predict "$TREE" "[ ]"
+hostile tree_unknown_operator   "input:1:2: unknown token 'FOO'"   predict "$TREE" "[FOO 1 2 ]"
+hostile tree_bad_token          "input:1:8: unknown token 'x'"     predict "$TREE" "[MAX 2 x ]"
+hostile tree_binary             "input:1:1: bad byte 0x01"         predict "$TREE" $'\x01\x02\xff'
+hostile tree_deep_nesting       "deeper than the maximum depth"    predict "$TREE" "$(printf '[MAX %.0s' $(seq 20000))"
+hostile tree_trailing_text      "input:1:12: trailing text"        predict "$TREE" "[MAX 2 9 ] 3"
+hostile tree_empty_input        "no tree: the input is empty"      predict "$TREE" ""
+
+# Resource limits: a model the machine cannot hold is refused up front, with the estimate.
+hostile memory_too_big          "memory_too_big.yaml: the run needs about" train "$C/memory_too_big.yaml"

@@ -19,8 +19,13 @@ mkdir -p "$F"
 # Fixtures the cases point at: a trained run, and damaged copies of its checkpoint.
 (cd "$F" && "$heed" train "$src/tests/hostile/tiny_run.yaml" >/dev/null 2>"$F/train.err") ||
   { echo "hostile: cannot train the fixture run: $(cat "$F/train.err")" >&2; exit 1; }
+(cd "$F" && "$heed" train "$src/tests/data/listops_tiny.yaml" --set train.steps=3 \
+  --set train.schedule.warmup=0 --set train.eval_every=3 --set train.eval_examples=8 \
+  --set out_dir=tree_run >/dev/null 2>"$F/train.err") ||
+  { echo "hostile: cannot train the fixture tree run: $(cat "$F/train.err")" >&2; exit 1; }
 rm "$F/train.err"
 RUN=$F/run
+TREE=$F/tree_run  # a ListOps tree-encoder run: predict reads S-expressions
 : >"$F/regular_file"
 ck() { cp -r "$RUN/checkpoints/best" "$F/$1"; }
 ck truncated_model && truncate -s 100 "$F/truncated_model/model.safetensors"
