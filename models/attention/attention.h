@@ -35,8 +35,10 @@ struct KVCache {
 };
 
 struct AttentionContext {
-  Tensor key_padding;        // (B, Tk), nonzero marks a padded key that no query may see
-  bool causal = false;       // query i sees keys j <= i + query_offset
+  Tensor key_padding;  // (B, Tk), nonzero marks a padded key that no query may see
+  // Query i sees keys j <= i + (Tk − Tq): the queries are the last Tq positions of the Tk keys
+  // (with a KV cache Tk = query_offset + Tq, so this is j <= query_offset + i).
+  bool causal = false;
   int64_t query_offset = 0;  // absolute position of the first query (incremental decoding)
   bool need_weights = false;
   KVCache* cache = nullptr;    // when set: append this call's keys/values, attend over all of them
