@@ -10,6 +10,7 @@
 
 #include "framework/io/atomic_file.h"
 #include "framework/tensor.h"
+#include "framework/text.h"
 
 namespace heed {
 
@@ -37,9 +38,7 @@ void install_kill_point_from_env() {
   if (colon == std::string::npos || used == 0 || used != text.size() - colon - 1 || n < 1 ||
       std::find(points.begin(), points.end(), point) == points.end())
     throw Error(std::string(kKillAtVariable) + "='" + text +
-                "': want POINT:N with N >= 1 and POINT one of after_temp_write, before_rename, "
-                "before_dir_fsync, checkpoint_before_swap, checkpoint_between_renames, "
-                "checkpoint_after_swap, after_step, evaluation_batch");
+                "': want POINT:N with N >= 1 and POINT one of " + join(points));
   set_fault_hook([point, remaining = n](const char* at) mutable {
     if (point == at && --remaining == 0) ::kill(::getpid(), SIGKILL);
   });

@@ -1,6 +1,5 @@
 #include "train/memory_estimate.h"
 
-#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <sstream>

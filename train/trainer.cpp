@@ -129,11 +129,11 @@ bool reached(const std::map<std::string, double>& stop_at,
 
 // A diverged step: its number, the loss, the first parameter whose gradient is not finite and
 // the checkpoint a resume (with a smaller learning rate, say) would start from.
-Error diverged(int64_t step, double loss, const NamedTensors& params, const fs::path& ckpt_root) {
+Error diverged(int64_t step, double loss, const NamedTensors& params, const fs::path& run_dir) {
   std::string where = first_nonfinite_grad(params);
   where = where.empty() ? "the loss is not finite, every gradient is"
                         : "first non-finite gradient: " + where;
-  std::string latest = latest_checkpoint(ckpt_root.parent_path().string());
+  std::string latest = latest_checkpoint(run_dir.string());
   return Error(
       "training diverged at step " + std::to_string(step) + ": loss " + std::to_string(loss) +
       ", " + where + " (" +
@@ -311,8 +311,7 @@ TrainSummary train(const Config& config, const TrainOptions& options) {
     const float grad_norm =
         tc.clip > 0 ? clip_grad_norm_(params, tc.clip) : clip_grad_norm_(params, INFINITY);
     const bool finite = std::isfinite(loss_value) && std::isfinite(grad_norm);
-    if (!finite && tc.on_nonfinite == "stop")
-      throw diverged(step + 1, loss_value, params, ckpt_root);
+    if (!finite && tc.on_nonfinite == "stop") throw diverged(step + 1, loss_value, params, out);
     if (finite)
       optimizer->step();
     else
