@@ -49,4 +49,20 @@ std::vector<int64_t> BatchPlan::batch(uint64_t seed, int64_t k) const {
   return std::vector<int64_t>(order_.begin() + first, order_.begin() + last);
 }
 
+std::vector<Example> planned_batch(std::optional<BatchPlan>& plan,
+                                   const std::vector<Example>& examples, uint64_t seed, int64_t k,
+                                   int64_t batch_size, bool bucketing) {
+  if (examples.empty()) throw Error("task 'file': no training examples loaded");
+  if (!plan || plan->batch_size() != batch_size) {
+    std::vector<int64_t> keys;
+    for (const Example& e : examples)
+      keys.push_back(static_cast<int64_t>(e.source.size()) << 32 |
+                     static_cast<int64_t>(e.target.size()));
+    plan.emplace(std::move(keys), batch_size, bucketing);
+  }
+  std::vector<Example> batch;
+  for (int64_t i : plan->batch(seed, k)) batch.push_back(examples[i]);
+  return batch;
+}
+
 }  // namespace heed

@@ -7,7 +7,10 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <vector>
+
+#include "datasets/batch.h"
 
 namespace heed {
 
@@ -34,5 +37,12 @@ class BatchPlan {
   mutable uint64_t seed_ = 0;
   mutable std::vector<int64_t> order_, chunks_;
 };
+
+// Batch k of a file task's `examples` (seed, k as in BatchPlan::batch), with the plan built at
+// the first call and kept in `plan`; a plan's length key is the source length, then the target's
+// (both pad a batch). Throws heed::Error when there are no examples.
+std::vector<Example> planned_batch(std::optional<BatchPlan>& plan,
+                                   const std::vector<Example>& examples, uint64_t seed, int64_t k,
+                                   int64_t batch_size, bool bucketing);
 
 }  // namespace heed

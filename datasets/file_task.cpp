@@ -39,18 +39,7 @@ std::vector<Example> FileTask::encode(const std::vector<TextExample>& examples) 
 
 std::vector<Example> FileTask::train_batch(uint64_t seed, int64_t k, int64_t batch_size, int64_t,
                                            int64_t) const {
-  if (train_.empty()) throw Error("task 'file': no training examples loaded");
-  if (!plan_ || plan_->batch_size() != batch_size) {
-    // Sort key: source length first, then target length; both pad the batch.
-    std::vector<int64_t> keys;
-    for (const Example& e : train_)
-      keys.push_back(static_cast<int64_t>(e.source.size()) << 32 |
-                     static_cast<int64_t>(e.target.size()));
-    plan_.emplace(std::move(keys), batch_size, spec_.bucketing);
-  }
-  std::vector<Example> batch;
-  for (int64_t i : plan_->batch(seed, k)) batch.push_back(train_[i]);
-  return batch;
+  return planned_batch(plan_, train_, seed, k, batch_size, spec_.bucketing);
 }
 
 std::vector<Example> FileTask::eval_examples(uint64_t, int64_t count, int64_t, int64_t) const {

@@ -40,6 +40,11 @@ class FileTask final : public Task {
   std::vector<Example> eval_examples(uint64_t seed, int64_t count, int64_t min_len,
                                      int64_t max_len) const override;
   const WordVocab* vocabulary() const override { return &vocab_; }
+  bool reads_files() const override { return true; }
+  // Unknown words become <unk>.
+  std::vector<Example> read_examples(const std::string& path) const override {
+    return encode(read_tsv(path));
+  }
   // "task.vocab": the data tokens, one per line; "task.longest_target".
   std::map<std::string, std::string> metadata() const override;
 

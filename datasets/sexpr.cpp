@@ -1,6 +1,7 @@
 #include "datasets/sexpr.h"
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -129,7 +130,8 @@ class Parser {
       return error(
           atom_line, atom_column,
           "tree larger than the maximum of " + std::to_string(options_.max_nodes) + " nodes");
-    const int64_t token = options_.add_unknown ? vocab_.add(atom) : vocab_.find(atom);
+    int64_t token = options_.add_unknown ? vocab_.add(atom) : vocab_.find(atom);
+    if (token < 0) token = options_.unknown_id;
     if (token < 0) return error(atom_line, atom_column, "unknown token " + quote(atom));
     node = tree.add_node(token, stack_.empty() ? -1 : stack_.back().node);
     return std::nullopt;
@@ -195,7 +197,8 @@ std::string to_sexpr(const Tree& tree, const TreeVocab& vocab, SexprStyle style)
 }
 
 std::vector<TreeExample> parse_tree_lines(std::string_view content, std::string_view file,
-                                          TreeVocab& vocab, const SexprOptions& options) {
+                                          TreeVocab& vocab, const SexprOptions& options,
+                                          TreeVocab* target_vocab, bool add_targets) {
   std::vector<TreeExample> out;
   auto fail = [&](int64_t line, int64_t column, const std::string& message) {
     throw Error(ParseError{line, column, message}.format(file));
@@ -216,7 +219,7 @@ std::vector<TreeExample> parse_tree_lines(std::string_view content, std::string_
     TreeParse parsed = parse_tree(line.substr(0, tab), vocab, options);
     if (!parsed.ok()) fail(line_no, parsed.error->column, parsed.error->message);
 
-    TreeExample example{std::move(parsed.tree), {}};
+    TreeExample example{std::move(parsed.tree), {}, line_no};
     for (std::size_t i = tab + 1; i < line.size();) {
       const auto c = static_cast<unsigned char>(line[i]);
       const int64_t column = static_cast<int64_t>(i) + 1;
@@ -229,8 +232,16 @@ std::vector<TreeExample> parse_tree_lines(std::string_view content, std::string_
       const std::size_t atom_start = i;
       while (i < line.size() && is_printable(static_cast<unsigned char>(line[i]))) ++i;
       const std::string_view atom = line.substr(atom_start, i - atom_start);
-      const int64_t token = options.add_unknown ? vocab.add(atom) : vocab.find(atom);
-      if (token < 0) fail(line_no, column, "unknown token " + quote(atom));
+      int64_t token = -1;
+      if (target_vocab)
+        token = add_targets ? target_vocab->add(atom) : target_vocab->find(atom);
+      else
+        token = options.add_unknown ? vocab.add(atom) : vocab.find(atom);
+      if (token < 0 && !target_vocab) token = options.unknown_id;
+      if (token < 0)
+        fail(line_no, column,
+             (target_vocab ? "target " + quote(atom) + " is not a class of the training file"
+                           : "unknown token " + quote(atom)));
       example.target.push_back(token);
     }
     if (example.target.empty())
@@ -241,12 +252,20 @@ std::vector<TreeExample> parse_tree_lines(std::string_view content, std::string_
 }
 
 std::vector<TreeExample> load_tree_file(const std::string& path, TreeVocab& vocab,
-                                        const SexprOptions& options) {
+                                        const SexprOptions& options, TreeVocab* target_vocab,
+                                        bool add_targets) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    throw Error(path + ": is a directory, not a tree file");
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error("cannot open tree file '" + path + "'");
+  if (!in) throw Error(path + ": cannot open the tree file (missing or unreadable)");
   std::ostringstream content;
   content << in.rdbuf();
-  return parse_tree_lines(content.str(), path, vocab, options);
+  if (in.bad()) throw Error(path + ": cannot read the tree file");
+  std::vector<TreeExample> out =
+      parse_tree_lines(content.str(), path, vocab, options, target_vocab, add_targets);
+  if (out.empty()) throw Error(path + ": no examples (one 'tree<TAB>target' a line)");
+  return out;
 }
 
 }  // namespace heed

@@ -21,8 +21,11 @@ struct SexprOptions {
   // Limits that keep hostile input from costing unbounded memory or time.
   int64_t max_depth = 256;      // deepest node accepted (the root has depth 0)
   int64_t max_nodes = 1 << 16;  // nodes per tree
-  // New atoms join the vocabulary; when false an atom the vocabulary lacks is an error.
+  // New atoms join the vocabulary; when false an atom the vocabulary lacks is an error, unless
+  // unknown_id >= 0: then it becomes that id (a validation file meeting words its training file
+  // lacked).
   bool add_unknown = true;
+  int64_t unknown_id = -1;
 };
 
 struct ParseError {
@@ -50,14 +53,21 @@ std::string to_sexpr(const Tree& tree, const TreeVocab& vocab,
 struct TreeExample {
   Tree tree;
   std::vector<int64_t> target;  // a class id, or tokens (see the producer)
+  int64_t line = 0;             // the file line it was read from; 0 when generated
 };
 
 // Examples of a file's contents, one a line: the tree, one TAB, then the target's atoms separated
-// by spaces, mapped through `vocab` like the tree's. Blank lines are skipped; a trailing CR is
-// ignored. Throws heed::Error "file:line:column: message" at the first bad line.
+// by spaces, mapped through `vocab` like the tree's, or through `target_vocab` when given (then
+// an atom it lacks joins it when add_targets, else is an error; options are for trees only).
+// Blank lines are skipped; a trailing CR is ignored. Throws heed::Error "file:line:column:
+// message" at the first bad line.
 std::vector<TreeExample> parse_tree_lines(std::string_view content, std::string_view file,
-                                          TreeVocab& vocab, const SexprOptions& options = {});
+                                          TreeVocab& vocab, const SexprOptions& options = {},
+                                          TreeVocab* target_vocab = nullptr,
+                                          bool add_targets = true);
+// The same for a file; a missing, unreadable or empty file (no example) is an error too.
 std::vector<TreeExample> load_tree_file(const std::string& path, TreeVocab& vocab,
-                                        const SexprOptions& options = {});
+                                        const SexprOptions& options = {},
+                                        TreeVocab* target_vocab = nullptr, bool add_targets = true);
 
 }  // namespace heed

@@ -92,6 +92,10 @@ std::unique_ptr<Task> make_task(const std::string& name, const Options& options)
   return task;
 }
 
+std::vector<Example> Task::read_examples(const std::string&) const {
+  throw Error("task '" + name() + "' generates its examples; only task 'file' reads other files");
+}
+
 std::vector<Example> Task::train_batch(uint64_t seed, int64_t k, int64_t batch_size,
                                        int64_t min_len, int64_t max_len) const {
   return generate(*this, seed, 0, k * batch_size, batch_size, min_len, max_len);

@@ -41,6 +41,12 @@ class Task {
                                              int64_t max_len) const;
   // Words for token ids, for tasks read from text; nullptr when tokens are their ids.
   virtual const WordVocab* vocabulary() const { return nullptr; }
+  // Whether the examples come from files (task `file`) rather than a generator: such a task
+  // cannot make a test stream or examples of a given length.
+  virtual bool reads_files() const { return false; }
+  // The examples of another file in this task's format and vocabulary (`heed eval --data`).
+  // Throws heed::Error for a generated task.
+  virtual std::vector<Example> read_examples(const std::string& path) const;
   // What a checkpoint must carry to rebuild this task without its data files (key -> text).
   virtual std::map<std::string, std::string> metadata() const { return {}; }
 

@@ -52,6 +52,10 @@ class TreeTask : public Task {
   virtual Brackets brackets() const = 0;
   virtual TargetKind target_kind() const = 0;
   virtual int64_t num_classes() const = 0;  // kClass: targets are {c}, 0 <= c < num_classes
+  // What class c means to a person: its number, or the file's label (datasets/tree_file_task.h).
+  virtual std::string class_name(int64_t c) const { return std::to_string(c); }
+  // The id atoms outside the vocabulary get when parsed (`heed predict`), -1: they are an error.
+  virtual int64_t unknown_token() const { return -1; }
   // The length range of the task's preset (e.g. ListOps small: [1, 128], lra: [500, 2000]).
   virtual std::pair<int64_t, int64_t> default_lengths() const = 0;
 

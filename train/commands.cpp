@@ -18,13 +18,12 @@ using json = nlohmann::json;
 
 namespace {
 
-// The examples of a source<TAB>target file in the run's vocabulary (unknown words: <unk>),
-// the first `limit` of them (0: all).
+// The examples of a file in the run's format and vocabulary (unknown words: <unk>), the first
+// `limit` of them (0: all).
 std::vector<Example> read_eval_file(const Task& task, const std::string& path, int64_t limit) {
-  const auto* file_task = dynamic_cast<const FileTask*>(&task);
-  if (!file_task)
+  if (!task.reads_files())
     throw Error("eval: --data needs a run of task 'file' (this run's task is " + task.name() + ")");
-  std::vector<Example> examples = file_task->encode(read_tsv(path));
+  std::vector<Example> examples = task.read_examples(path);
   if (limit > 0 && limit < static_cast<int64_t>(examples.size())) examples.resize(limit);
   return examples;
 }
@@ -56,8 +55,16 @@ int predict_tree(LoadedRun& run, const TreeTask& task, const PredictArgs& args) 
   TreeVocab vocab = task.tree_vocab();
   SexprOptions opts;
   opts.add_unknown = false;
+  opts.unknown_id = task.unknown_token();
   TreeParse parse = parse_tree(args.input, vocab, opts);
   if (!parse.ok()) throw Error("predict: " + parse.error->format("input"));
+  bool unknown = false;
+  for (int64_t t : parse.tree.tokens) {
+    if (t < kFirstDataToken)
+      throw Error("predict: '" + vocab.name(t) + "' is a reserved token, not an atom of the task");
+    unknown = unknown || t == task.unknown_token();
+  }
+  if (unknown) std::fprintf(stderr, "heed: the input has atoms the vocabulary lacks: <unk>\n");
   Example e = task.to_example({parse.tree, {}});
   DecodeOptions d;
   d.strategy = args.strategy;
@@ -68,7 +75,7 @@ int predict_tree(LoadedRun& run, const TreeTask& task, const PredictArgs& args) 
   d.max_len = (args.max_len > 0 ? args.max_len : task.max_target_len(e.source.size())) + 1;
   Hypothesis h = run.model->generate({e}, d).at(0);
   if (task.target_kind() == TargetKind::kClass)
-    std::printf("%lld\n", static_cast<long long>(h.tokens.at(0)));
+    std::printf("%s\n", task.class_name(h.tokens.at(0)).c_str());
   else
     std::printf("%s\n", vocab.decode(h.tokens).c_str());
   std::fprintf(stderr, "log-prob %.4f%s\n", h.log_prob,
@@ -106,7 +113,7 @@ int run_eval(const EvalArgs& args) {
                   key.c_str(), static_cast<long long>(r.examples), r.loss, r.token_acc,
                   r.exact_seq_acc);
   };
-  if (!args.lengths.empty() && (run.task->vocabulary() || !args.data.empty()))
+  if (!args.lengths.empty() && (run.task->reads_files() || !args.data.empty()))
     throw Error("eval: --lengths needs a generated task and no --data");
   if (!args.json)
     std::printf("%s (step %lld)\n", run.checkpoint.c_str(), static_cast<long long>(run.step));
@@ -118,7 +125,7 @@ int run_eval(const EvalArgs& args) {
   if (args.test) {
     // Examples no training step or validation saw (up to chance repeats of small examples):
     // what a comparison reports after choosing runs by validation accuracy.
-    if (run.task->vocabulary())
+    if (run.task->reads_files())
       throw Error("eval: --test needs a generated task; score a file task's test file with --data");
     report("test", generate(*run.task, c.seed, kTestStream, 0, n, c.task.min_len, c.task.max_len));
   } else {
@@ -212,6 +219,14 @@ int run_export(const std::string& path, const std::string& to) {
   // A file task's model means nothing without its words: "vocab" lists every token, id order.
   if (const WordVocab* vocab = run.task->vocabulary()) {
     for (int64_t id = 0; id < vocab->size(); ++id) meta["vocab"] += vocab->word(id) + "\n";
+  }
+  // Likewise a tree task's node tokens, and a classifier's classes in the head's row order.
+  if (const auto* tree_task = dynamic_cast<const TreeTask*>(run.task.get())) {
+    const TreeVocab& vocab = tree_task->tree_vocab();
+    for (int64_t id = 0; id < vocab.size(); ++id) meta["vocab"] += vocab.name(id) + "\n";
+    if (tree_task->target_kind() == TargetKind::kClass)
+      for (int64_t c = 0; c < tree_task->num_classes(); ++c)
+        meta["classes"] += tree_task->class_name(c) + "\n";
   }
   save_safetensors(to, run.model->module().named_parameters(), meta);
   std::printf("wrote %s: %lld parameters from %s (step %lld)\n", to.c_str(),

@@ -58,7 +58,16 @@ void visit(V& v, TaskConfig& t) {
   v.field("valid", t.valid,
           "file: examples each evaluation scores, in order (default: the training file)");
   v.field("vocab_file", t.vocab_file,
-          "file: vocabulary, one token per line (default: the training file's tokens, sorted)");
+          "file: vocabulary, one token per line (default: the training file's tokens, sorted; "
+          "format tree: in order of appearance)");
+  v.field("format", t.format,
+          "file: text (words: 'source<TAB>target') | tree (an S-expression such as "
+          "'[MAX 2 [MIN 4 7 ] ]' or '(+ 3 (* 4 5))', TAB, the target)",
+          OneOf{"text", "tree"});
+  v.field("target", t.target,
+          "file with format tree: class (one atom a line; the classes are the training file's) | "
+          "sequence (atoms; tree to sequence)",
+          OneOf{"class", "sequence"});
   v.field("preset", t.preset,
           "listops: small (max_depth 6, max_args 5) | lra (10, 10; set min_len 500, max_len 2000)",
           OneOf{"small", "lra"});
@@ -492,8 +501,11 @@ void check_file_task(const TaskConfig& t, Fail&& fail) {
                                      {"task.valid", &t.valid},
                                      {"task.vocab_file", &t.vocab_file}})
       if (!value->empty()) fail(key, "only task 'file' reads files (task.name is " + t.name + ")");
-    return;
+    if (t.format != TaskConfig{}.format) fail("task.format", "only task 'file' reads it");
   }
+  if (t.target != TaskConfig{}.target && (t.name != "file" || t.format != "tree"))
+    fail("task.target", "only task 'file' with format tree reads it");
+  if (t.name != "file") return;
   if (t.train.empty()) fail("task.name", "task 'file' needs task.train, its training file");
   if (t.vocab != TaskConfig{}.vocab)
     fail("task.vocab", "task 'file' takes its vocabulary from its data; leave vocab out");
@@ -511,10 +523,13 @@ void check_tree_keys(const Config& c, bool tree_attention, const std::string& at
                      bool type_given, Fail&& fail) {
   const TaskConfig& t = c.task;
   const ModelConfig& m = c.model;
-  const bool tree_task = t.name == "listops" || t.name == "tree_eval" || t.name == "tree_traversal";
-  const bool classifying = t.name == "listops" || t.name == "tree_eval";
+  const bool tree_file = t.name == "file" && t.format == "tree";
+  const bool generated_tree =
+      t.name == "listops" || t.name == "tree_eval" || t.name == "tree_traversal";
+  const bool classifying =
+      t.name == "listops" || t.name == "tree_eval" || (tree_file && t.target == "class");
   const TaskConfig dt;
-  if (!tree_task) {
+  if (!generated_tree) {
     for (const auto& [key, set] : {std::pair{"task.max_depth", t.max_depth != dt.max_depth},
                                    {"task.max_args", t.max_args != dt.max_args},
                                    {"task.list_p", t.list_p != dt.list_p}})

@@ -25,6 +25,8 @@ struct TaskConfig {
   std::vector<int64_t> eval_lengths;  // extra evaluation lengths (length generalization)
   // Task `file` (datasets/file_task.h): absolute once loaded (see load_config).
   std::string train, valid, vocab_file;
+  std::string format = "text";   // file: text (source<TAB>target words) | tree (S-expressions)
+  std::string target = "class";  // file with format tree: class | sequence
   // Tree tasks (datasets/tree_tasks.h); 0 keeps the task's own default.
   std::string preset = "small";  // listops: small | lra
   int64_t max_depth = 0, max_args = 0, labels = 0;

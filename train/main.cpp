@@ -13,6 +13,7 @@
 #include "train/build_info.h"
 #include "train/commands.h"
 #include "train/config.h"
+#include "train/data_command.h"
 #include "train/gradcheck_command.h"
 #include "train/kill_point.h"
 #include "train/progress.h"
@@ -187,6 +188,22 @@ int main(int argc, char** argv) {
   predict_cmd->add_flag("--attention", predict_args.attention,
                         "Also print the encoder's attention maps");
 
+  DataArgs data_args;
+  CLI::App* data_cmd = app.add_subcommand(
+      "data",
+      "Print a generated task's examples as a file (source<TAB>target) that task 'file' reads");
+  data_cmd->add_option("config", data_args.config, "YAML config file (omit for the default)");
+  data_cmd->add_option("--set", data_args.overrides, "Override a key (repeatable)");
+  data_cmd->add_option("--split", data_args.split, "train | valid | test (heed eval --test's)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"train", "valid", "test"}));
+  data_cmd->add_option("--first", data_args.first, "Index of the first example")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{0}, int64_t{1} << 40));
+  data_cmd->add_option("--examples", data_args.examples, "How many")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{1}, int64_t{10000000}));
+
   std::string export_path, export_to;
   CLI::App* export_cmd = app.add_subcommand(
       "export", "Write a checkpoint's parameters as one safetensors file (loads in PyTorch)");
@@ -262,6 +279,7 @@ int main(int argc, char** argv) {
     if (*eval_cmd) return run_eval(eval_args);
     if (*predict_cmd) return run_predict(predict_args);
     if (*export_cmd) return run_export(export_path, export_to);
+    if (*data_cmd) return run_data(data_args);
     if (*gradcheck_cmd) return run_gradcheck(gradcheck_args);
   } catch (const Error& e) {  // ConfigError, checkpoint and file errors: bad input
     std::string msg = e.what();

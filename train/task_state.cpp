@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "datasets/file_task.h"
+#include "datasets/tree_file_task.h"
 #include "datasets/tree_tasks.h"
 #include "framework/io/atomic_file.h"
 
@@ -14,10 +15,16 @@ FileTaskSpec file_spec(const Config& c) {
           c.train.bucketing, c.task.min_len, c.task.max_len};
 }
 
+TargetKind target_kind(const TaskConfig& t) {
+  return t.target == "class" ? TargetKind::kClass : TargetKind::kSequence;
+}
+
 }  // namespace
 
 std::unique_ptr<Task> make_config_task(const Config& config) {
   const TaskConfig& t = config.task;
+  if (t.name == "file" && t.format == "tree")
+    return load_tree_file_task(file_spec(config), target_kind(t));
   if (t.name == "file") return load_file_task(file_spec(config));
   if (t.name == "listops" || t.name == "tree_eval" || t.name == "tree_traversal") {
     Options options;  // 0 (the config's default) leaves the task's own default
@@ -41,21 +48,38 @@ std::unique_ptr<Task> checkpoint_task(const Config& config,
                                       const std::map<std::string, std::string>& metadata,
                                       const std::string& checkpoint) {
   if (config.task.name != "file") return make_config_task(config);
-  return file_task_from_metadata(file_spec(config), metadata, checkpoint + "/trainer.safetensors");
+  const std::string source = checkpoint + "/trainer.safetensors";
+  if (config.task.format == "tree") {
+    auto task = tree_file_task_from_metadata(file_spec(config), metadata, source);
+    if (task->target_kind() != target_kind(config.task))
+      throw ConfigError(source + ": the checkpoint's task has target " +
+                        metadata.at("task.target") + ", its config says task.target " +
+                        config.task.target);
+    return task;
+  }
+  return file_task_from_metadata(file_spec(config), metadata, source);
 }
 
 void write_task_files(const Task& task, const std::string& out_dir) {
-  if (const WordVocab* vocab = task.vocabulary())
-    write_file_atomically((std::filesystem::path(out_dir) / "vocab.txt").string(),
-                          vocab->save_text());
+  // "task.vocab" is in the format of task.vocab_file for both file formats.
+  const std::map<std::string, std::string> meta = task.metadata();
+  if (auto vocab = meta.find("task.vocab"); vocab != meta.end())
+    write_file_atomically((std::filesystem::path(out_dir) / "vocab.txt").string(), vocab->second);
 }
 
 void check_resumed_task(const Task& task, const std::map<std::string, std::string>& metadata,
                         const std::string& checkpoint) {
-  // Only the vocabulary matters: other ids would feed the trained embeddings other words.
+  // Only the vocabulary and the classes matter: other ids would feed the trained embeddings
+  // other words, or train the head's rows on other classes.
   const std::map<std::string, std::string> now = task.metadata();
-  auto mine = now.find("task.vocab"), theirs = metadata.find("task.vocab");
-  if (mine == now.end() || theirs == metadata.end() || mine->second == theirs->second) return;
+  auto differs = [&](const std::string& key) {
+    auto mine = now.find(key), theirs = metadata.find(key);
+    return mine != now.end() && theirs != metadata.end() && mine->second != theirs->second;
+  };
+  if (differs("task.labels"))
+    throw ConfigError(checkpoint + ": the checkpoint's classes differ from the training file's " +
+                      "targets now (did task.train change?)");
+  if (!differs("task.vocab")) return;
   const auto run_dir = std::filesystem::path(checkpoint).parent_path().parent_path();
   throw ConfigError(checkpoint + ": the checkpoint's vocabulary differs from the one the task " +
                     "has now (did task.train change?); resume with --set task.vocab_file=" +

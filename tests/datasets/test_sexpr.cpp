@@ -21,9 +21,10 @@ std::string parse_error(std::string_view text, const SexprOptions& options = {})
 }
 
 std::string lines_error(std::string_view content, TreeVocab& vocab,
-                        const SexprOptions& options = {}) {
+                        const SexprOptions& options = {}, TreeVocab* target_vocab = nullptr,
+                        bool add_targets = true) {
   try {
-    parse_tree_lines(content, "data.tsv", vocab, options);
+    parse_tree_lines(content, "data.tsv", vocab, options, target_vocab, add_targets);
   } catch (const Error& e) {
     return e.what();
   }
@@ -225,8 +226,56 @@ TEST(SexprFile, LoadsFromDisk) {
     load_tree_file(path.string(), vocab);
     FAIL() << "a missing file must throw";
   } catch (const Error& e) {
-    EXPECT_EQ(std::string(e.what()), "cannot open tree file '" + path.string() + "'");
+    EXPECT_EQ(std::string(e.what()),
+              path.string() + ": cannot open the tree file (missing or unreadable)");
   }
+  {
+    std::ofstream out(path);
+    out << "\n  \n";
+  }
+  try {
+    load_tree_file(path.string(), vocab);
+    FAIL() << "a file without examples must throw";
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()),
+              path.string() + ": no examples (one 'tree<TAB>target' a line)");
+  }
+  std::filesystem::remove(path);
+  try {
+    load_tree_file(std::filesystem::temp_directory_path().string(), vocab);
+    FAIL() << "a directory must throw";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("is a directory"), std::string::npos) << e.what();
+  }
+}
+
+TEST(SexprFile, UnknownAtomsMapToUnknownIdInTreesAndPlainTargets) {
+  TreeVocab vocab;
+  const int64_t unk = vocab.add("<unk>"), a = vocab.add("a");
+  SexprOptions opts;
+  opts.add_unknown = false;
+  opts.unknown_id = unk;
+  std::vector<TreeExample> ex = parse_tree_lines("(a zz)\ta yy\n", "f", vocab, opts);
+  ASSERT_EQ(ex.size(), 1u);
+  EXPECT_EQ(ex[0].tree.tokens, (std::vector<int64_t>{a, unk}));
+  EXPECT_EQ(ex[0].target, (std::vector<int64_t>{a, unk}));
+  EXPECT_EQ(vocab.size(), 5);  // nothing added
+}
+
+TEST(SexprFile, TargetsCanHaveTheirOwnVocabulary) {
+  TreeVocab vocab, labels;
+  std::vector<TreeExample> ex =
+      parse_tree_lines("(a b)\tpos\n(b a)\tneg\n", "f", vocab, {}, &labels);
+  ASSERT_EQ(ex.size(), 2u);
+  EXPECT_EQ(labels.name(ex[0].target[0]), "pos");
+  EXPECT_EQ(labels.name(ex[1].target[0]), "neg");
+  EXPECT_EQ(vocab.find("pos"), -1);
+  // Frozen targets: an unseen one is an error even when tree atoms have an unknown id.
+  SexprOptions frozen;
+  frozen.add_unknown = false;
+  frozen.unknown_id = 0;
+  EXPECT_EQ(lines_error("(a q)\tneutral\n", vocab, frozen, &labels, false),
+            "data.tsv:1:7: target 'neutral' is not a class of the training file");
 }
 
 }  // namespace

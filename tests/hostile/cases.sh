@@ -61,6 +61,19 @@ hostile file_task_missing_file  no_such_train.tsv              train "$C/file_ta
 hostile file_task_through_file  empty.yaml/train.tsv           train "$C/file_task_path_through_file.yaml"
 hostile file_task_binary_file   binary_garbage.yaml            train "$C/file_task_binary_file.yaml"
 hostile file_task_empty_file    empty.yaml                     train "$C/file_task_empty_file.yaml"
+hostile tree_file_unclosed      "trees_unclosed.tsv:2:1: '[' is never closed" \
+  train "$C/tree_file_unclosed.yaml"
+hostile tree_file_two_atom_class "trees_two_atom_class.tsv:2: a class target is one atom" \
+  train "$C/tree_file_two_atom_class.yaml"
+hostile tree_file_reserved      "trees_reserved.tsv:2: '<pad>' is a reserved token" \
+  train "$C/tree_file_reserved.yaml"
+hostile tree_file_binary        "trees_binary.tsv:2:11: trailing text" train "$C/tree_file_binary.yaml"
+hostile tree_file_bad_target    "tree_file_bad_target.yaml:1:69: task.target" \
+  train "$C/tree_file_bad_target.yaml"
+hostile tree_file_needs_classifier "task 'file' is classification" \
+  train "$C/tree_file_needs_classifier.yaml"
+hostile data_of_file_task       "only generated tasks write theirs" data "$src/configs/file_example.yaml"
+hostile data_bad_split          --split                        data --split dev
 hostile train_file_not_file_task task.train                    train "$C/train_file_for_generated_task.yaml"
 hostile out_dir_through_file    "out_dir $F/regular_file/run"  train "$C/d_model_is_word.yaml" \
   --set model.d_model=8 --set model.heads=2 --set out_dir="$F/regular_file/run"

@@ -3,7 +3,9 @@
 # child_attention tree encoder): 1. train, 2. `heed eval --json` reports `accuracy`, 3. `heed
 # predict` reads an S-expression and prints a class 0-9, and a bad one is one "input:LINE:COL"
 # line with exit 2, 4. the report draws attention maps, 5. a tree variant with a sequence model is
-# a config error naming the key (exit 2), 6. `heed list` shows the tree tasks and models.
+# a config error naming the key (exit 2), 6. `heed list` shows the tree tasks and models, 7. `heed
+# data` writes the examples a run draws as a tree file that the shipped tree-file config
+# (configs/listops_file.yaml, shortened) trains on, and its run predicts and scores files.
 # Usage: e2e_listops.sh HEED_BINARY SOURCE_DIR
 set -euo pipefail
 heed=$1
@@ -47,4 +49,21 @@ grep -q 'model.attention.type' "$work/cfg.err" || fail "config error: $(cat "$wo
 
 "$heed" list tasks | grep -q '^listops ' || fail "heed list tasks lacks listops"
 "$heed" list models | grep -q '^tree_encoder ' || fail "heed list models lacks tree_encoder"
+# 7. Trees through files: heed data -> task file, format tree.
+"$heed" data "$cfg" --examples 300 >"$work/train.tsv"
+"$heed" data "$cfg" --split valid --examples 100 >"$work/valid.tsv"
+[ "$(wc -l <"$work/train.tsv")" -eq 300 ] || fail "heed data wrote $(wc -l <"$work/train.tsv") lines"
+grep -qP '^\[(MIN|MAX|MED|SM) .*\]\t[0-9]$' "$work/train.tsv" || fail "heed data: $(head -2 "$work/train.tsv")"
+"$heed" train "$src/configs/listops_file.yaml" --set task.train="$work/train.tsv" \
+  --set task.valid="$work/valid.tsv" --set train.steps=60 --set train.eval_every=30 \
+  --set out_dir="$work/file_run" >/dev/null 2>"$work/file.err" || fail "tree-file train: $(tail -3 "$work/file.err")"
+[ -s "$work/file_run/vocab.txt" ] || fail "tree-file run lacks vocab.txt"
+out=$("$heed" predict "$work/file_run" "[SM 3 [MAX 4 8 ] ]" 2>/dev/null)
+[[ "$out" =~ ^[0-9]$ ]] || fail "tree-file predict printed '$out'"
+json=$("$heed" eval "$work/file_run" --data "$work/valid.tsv" --json)
+"$py" - "$json" <<'PY' || fail "tree-file eval --data: $json"
+import json, sys
+d = json.loads(sys.argv[1])["data"]
+assert d["examples"] == 100 and 0 <= d["accuracy"] <= 1, d
+PY
 echo "e2e_listops: all passed"
