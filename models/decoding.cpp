@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 #include <numeric>
+#include <tuple>
 
 #include "framework/ops.h"
 #include "framework/random.h"
@@ -339,20 +340,27 @@ Tensor last_position(const Tensor& logits) {
 
 }  // namespace
 
-Seq2SeqStepper::Seq2SeqStepper(Seq2Seq& model, Tensor src, Tensor src_padding, bool incremental)
+Seq2SeqStepper::Seq2SeqStepper(EncoderDecoder& model, Encode encode, int64_t rows, bool incremental)
     : model_(model),
       eval_(model),
-      src_(std::move(src)),
-      src_padding_(std::move(src_padding)),
+      encode_(std::move(encode)),
+      rows_(rows),
       incremental_(incremental) {}
 
+Seq2SeqStepper::Seq2SeqStepper(Seq2Seq& model, Tensor src, Tensor src_padding, bool incremental)
+    : Seq2SeqStepper(
+          model,
+          [&model, src, src_padding] {
+            return std::pair{model.encode(src, src_padding), src_padding};
+          },
+          src.size(0), incremental) {}
+
 void Seq2SeqStepper::start(int64_t batch) {
-  if (batch != src_.size(0))
+  if (batch != rows_)
     throw Error("Seq2SeqStepper: start(" + std::to_string(batch) + ") for a source of " +
-                std::to_string(src_.size(0)) + " rows");
+                std::to_string(rows_) + " rows");
   NoGradGuard no_grad;
-  memory_ = model_.encode(src_, src_padding_);
-  padding_ = src_padding_;
+  std::tie(memory_, padding_) = encode_();
   caches_.clear();
   history_.clear();
   fed_ = 0;

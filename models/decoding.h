@@ -13,6 +13,7 @@
 // prefix and stop before EOS.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -107,6 +108,11 @@ class TokenHistory {
 // or over the whole history at every step.
 class Seq2SeqStepper final : public StepModel {
  public:
+  // The memory (R, S, C) and its padding (R, S) (undefined: none) of R source rows.
+  using Encode = std::function<std::pair<Tensor, Tensor>()>;
+  // Any encoder–decoder: start() runs `encode` (in eval mode, without gradients) for its rows.
+  Seq2SeqStepper(EncoderDecoder& model, Encode encode, int64_t rows, bool incremental = true);
+  // A Seq2Seq over token sources src (R, S) with optional src_padding (R, S).
   Seq2SeqStepper(Seq2Seq& model, Tensor src, Tensor src_padding = Tensor(),
                  bool incremental = true);
   void start(int64_t batch) override;
@@ -114,9 +120,10 @@ class Seq2SeqStepper final : public StepModel {
   void reorder(const std::vector<int64_t>& rows) override;
 
  private:
-  Seq2Seq& model_;
+  EncoderDecoder& model_;
   EvalModeScope eval_;
-  Tensor src_, src_padding_;
+  Encode encode_;
+  int64_t rows_;
   bool incremental_;
   Tensor memory_, padding_;  // (R, S, C), (R, S): the source of each current row
   std::vector<KVCache> caches_;

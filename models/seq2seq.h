@@ -22,17 +22,27 @@ struct TransformerConfig {
   LayerConfig layer() const;
 };
 
+// What decoding needs of an encoder–decoder model (Seq2Seq, TreeSeq2Seq in
+// models/tree_seq2seq.h): its decoder over the memory its encoder made.
+class EncoderDecoder : public Module {
+ public:
+  // dec_in: (B, T) ids, memory: (B, S, C), memory_padding: optional (B, S) nonzero at padding
+  // -> logits (B, T, V). With caches, dec_in holds only the new tokens and `offset` is the
+  // position of the first of them.
+  virtual Tensor decode(const Tensor& dec_in, const Tensor& memory,
+                        const Tensor& memory_padding = Tensor(),
+                        std::vector<KVCache>* caches = nullptr, int64_t offset = 0) const = 0;
+};
+
 // Parameters: embed.embed.weight (shared by encoder and decoder inputs), transformer.encoder.*,
 // transformer.decoder.*, out.weight, out.bias.
-class Seq2Seq : public Module {
+class Seq2Seq : public EncoderDecoder {
  public:
   explicit Seq2Seq(const TransformerConfig& c);
   // src: (B, S) ids, src_padding: optional (B, S) nonzero at padding -> memory (B, S, C).
   Tensor encode(const Tensor& src, const Tensor& src_padding = Tensor()) const;
-  // dec_in: (B, T) ids -> logits (B, T, V). With caches, dec_in holds only the new tokens and
-  // `offset` is the position of the first of them.
   Tensor decode(const Tensor& dec_in, const Tensor& memory, const Tensor& src_padding = Tensor(),
-                std::vector<KVCache>* caches = nullptr, int64_t offset = 0) const;
+                std::vector<KVCache>* caches = nullptr, int64_t offset = 0) const override;
   Tensor forward(const Tensor& src, const Tensor& dec_in,
                  const Tensor& src_padding = Tensor()) const {
     return decode(dec_in, encode(src, src_padding), src_padding);

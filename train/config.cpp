@@ -111,6 +111,11 @@ void visit(V& v, ModelConfig& m) {
           "tree_encoder: none (attention layers over the nodes) | child_attention (bottom-up, "
           "each node attends to its children)",
           OneOf{"none", "child_attention"});
+  v.field("encoder", m.encoder,
+          "seq2seq: transformer (over the flat tokens) | tree (a tree encoder over the source "
+          "tree's nodes, with composition, position and attention as tree_encoder's; tree tasks "
+          "with sequence targets)",
+          OneOf{"transformer", "tree"});
   v.field("max_depth", m.max_depth, "tree positions: levels encoded", Range{1, 256});
   v.field("max_branch", m.max_branch, "tree positions: branches per level encoded", Range{1, 256});
 }
@@ -551,11 +556,21 @@ void check_tree_keys(const Config& c, bool tree_attention, const std::string& at
   if (!classifying && classifier)
     fail("model.type", m.type + " classifies; task '" + t.name +
                            "' has sequence targets (use seq2seq or decoder)");
-  const bool tree_model = m.type == "tree_encoder";
+  const bool tree_seq2seq = m.type == "seq2seq" && m.encoder == "tree";
+  if (m.encoder != "transformer" && m.type != "seq2seq")
+    fail("model.encoder", "only seq2seq chooses its encoder (model.type is " + m.type + ")");
+  if (tree_seq2seq && !generated_tree && !tree_file)
+    fail("model.encoder",
+         "a tree encoder needs a tree task (tree_traversal, or file with "
+         "format tree); task is " +
+             t.name);
+  const bool tree_model = m.type == "tree_encoder" || tree_seq2seq;
   if (tree_model) {
     if (m.position == "learned")
-      fail("model.position", "tree_encoder takes tree | sinusoidal | none");
+      fail("model.position", "a tree encoder takes tree | sinusoidal | none");
     if (m.pooling == "first") fail("model.pooling", "tree_encoder pools root | mean");
+    if (tree_seq2seq && m.pooling != ModelConfig{}.pooling)
+      fail("model.pooling", "seq2seq does not pool: its decoder attends to every node");
     if (m.composition == "child_attention" && m.attention.type != "mha")
       fail(attention_key, "child_attention always composes with mha; leave attention out");
     if (m.position == "tree" && m.d_model < m.max_depth * m.max_branch)
@@ -564,12 +579,17 @@ void check_tree_keys(const Config& c, bool tree_attention, const std::string& at
     return;
   }
   if (m.position == "tree")
-    fail("model.position", "tree positions need model.type tree_encoder (it alone reads trees)");
+    fail("model.position",
+         "tree positions need a tree encoder (model.type tree_encoder, or "
+         "seq2seq with encoder tree)");
   if (tree_attention)
     fail(attention_key, "'" + m.attention.type +
-                            "' needs a tree: use model.type tree_encoder (it alone reads trees)");
+                            "' needs a tree: use model.type tree_encoder, or seq2seq with "
+                            "encoder tree (they alone read trees)");
   if (m.composition != "none")
-    fail("model.composition", "only tree_encoder composes (model.type is " + m.type + ")");
+    fail("model.composition",
+         "only a tree encoder composes (model.type tree_encoder, or seq2seq "
+         "with encoder tree)");
   if (m.pooling == "root") fail("model.pooling", "root pooling needs model.type tree_encoder");
   if (m.pooling == "first" && m.type != "classifier")
     fail("model.pooling", "only classifier and tree_encoder pool");

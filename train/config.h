@@ -49,6 +49,7 @@ struct ModelConfig {
   // classifier and tree_encoder (models/classifier.h, models/tree_encoder.h).
   std::string pooling = "mean";
   std::string composition = "none";       // tree_encoder: none | child_attention
+  std::string encoder = "transformer";    // seq2seq: transformer | tree (a tree encoder)
   int64_t max_depth = 8, max_branch = 5;  // tree_encoder with position tree
 };
 

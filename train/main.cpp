@@ -56,13 +56,15 @@ int run_list(const std::string& what) {
     }
   } else {
     const std::pair<const char*, const char*> models[] = {
-        {"seq2seq", "pre-LayerNorm encoder-decoder transformer (the reference Seq2SeqModel)"},
+        {"seq2seq",
+         "pre-LayerNorm encoder-decoder transformer (the reference Seq2SeqModel); with "
+         "encoder: tree, a tree encoder reads the source tree (tree_traversal, tree files)"},
         {"decoder", "decoder-only causal LM over 'source BOS target EOS' (the reference CausalLM)"},
         {"classifier",
          "encoder + pooling + linear head over the flat token sequence (classification tasks)"},
         {"tree_encoder",
          "encoder over a tree's nodes (tree attention, tree positions or bottom-up "
-         "child_attention) + root/mean pooling + head (listops, tree_eval)"}};
+         "child_attention) + root/mean pooling + head (listops, tree_eval, tree files)"}};
     for (const auto& [name, description] : models) std::printf("%-13s %s\n", name, description);
   }
   return 0;

@@ -7,6 +7,7 @@
 #include "models/decoding.h"
 #include "models/seq2seq.h"
 #include "train/classifier_task_model.h"
+#include "train/tree_seq2seq_task_model.h"
 
 namespace heed {
 namespace {
@@ -132,9 +133,14 @@ std::unique_ptr<TaskModel> make_task_model(const Config& config, int64_t vocab) 
 }
 
 std::unique_ptr<TaskModel> make_task_model(const Config& config, const Task& task) {
+  const auto* tree_task = dynamic_cast<const TreeTask*>(&task);
+  if (config.model.type == "seq2seq" && config.model.encoder == "tree") {
+    if (!tree_task)
+      throw ConfigError("model.encoder: tree needs a tree task; task is " + task.name());
+    return make_tree_seq2seq_task_model(config, *tree_task);
+  }
   if (config.model.type != "classifier" && config.model.type != "tree_encoder")
     return make_task_model(config, task.vocab());
-  const auto* tree_task = dynamic_cast<const TreeTask*>(&task);
   if (!tree_task)
     throw ConfigError("model.type: " + config.model.type + " needs a classification task " +
                       "(listops, tree_eval); task is " + task.name());

@@ -5,12 +5,14 @@
 
 #include <filesystem>
 #include <map>
+#include <regex>
 
 #include "datasets/tree_tasks.h"
 #include "datasets/tree_unflatten.h"
 #include "framework/io/atomic_file.h"
 #include "framework/io/checkpoint.h"
 #include "framework/nn/init.h"
+#include "train/commands.h"
 #include "train/config.h"
 #include "train/evaluate.h"
 #include "train/run_loader.h"
@@ -71,14 +73,14 @@ TEST(TreeConfig, ErrorsNameFileLineAndKey) {
   EXPECT_EQ(error_of("task: {name: listops}\nmodel: {type: classifier, attention: {type: "
                      "tree_mask}}\n"),
             "t.yaml:2:45: model.attention.type: 'tree_mask' needs a tree: use model.type "
-            "tree_encoder (it alone reads trees)");
+            "tree_encoder, or seq2seq with encoder tree (they alone read trees)");
   EXPECT_EQ(error_of("task: {name: tree_eval}\nmodel: {type: classifier, position: tree}\n"),
-            "t.yaml:2:37: model.position: tree positions need model.type tree_encoder (it alone "
-            "reads trees)");
+            "t.yaml:2:37: model.position: tree positions need a tree encoder (model.type "
+            "tree_encoder, or seq2seq with encoder tree)");
   EXPECT_EQ(error_of("task: {name: listops}\nmodel: {type: classifier, composition: "
                      "child_attention}\n"),
-            "t.yaml:2:40: model.composition: only tree_encoder composes (model.type is "
-            "classifier)");
+            "t.yaml:2:40: model.composition: only a tree encoder composes (model.type "
+            "tree_encoder, or seq2seq with encoder tree)");
   EXPECT_EQ(error_of("task: {name: copy, max_args: 3}\n"),
             "t.yaml:1:30: task.max_args: only the tree tasks (listops, tree_eval, "
             "tree_traversal) read it");
@@ -100,6 +102,23 @@ TEST(TreeConfig, ErrorsNameFileLineAndKey) {
             "t.yaml:2:38: model.pooling: tree_encoder pools root | mean");
   EXPECT_EQ(error_of("task: {name: tree_traversal}\nmodel: {type: seq2seq, pooling: root}\n"),
             "t.yaml:2:33: model.pooling: root pooling needs model.type tree_encoder");
+  // seq2seq with a tree encoder: tree tasks with sequence targets only.
+  EXPECT_EQ(error_of("task: {name: copy}\nmodel: {type: seq2seq, encoder: tree}\n"),
+            "t.yaml:2:33: model.encoder: a tree encoder needs a tree task (tree_traversal, or "
+            "file with format tree); task is copy");
+  EXPECT_EQ(error_of("task: {name: tree_traversal}\nmodel: {type: decoder, encoder: tree}\n"),
+            "t.yaml:2:33: model.encoder: only seq2seq chooses its encoder (model.type is decoder)");
+  EXPECT_EQ(error_of("task: {name: tree_traversal}\nmodel: {encoder: tree, position: learned}\n"),
+            "t.yaml:2:34: model.position: a tree encoder takes tree | sinusoidal | none");
+  EXPECT_EQ(error_of("task: {name: tree_traversal}\nmodel: {encoder: tree, pooling: root}\n"),
+            "t.yaml:2:33: model.pooling: seq2seq does not pool: its decoder attends to every node");
+  EXPECT_EQ(error_of("task: {name: listops}\nmodel: {encoder: tree}\n"),
+            "t.yaml:1:14: task.name: task 'listops' is classification: set model.type to "
+            "classifier (the sequence baseline) or tree_encoder (model.type is seq2seq)");
+  EXPECT_NO_THROW(
+      parse_config("task: {name: tree_traversal}\nmodel: {encoder: tree, "
+                   "composition: child_attention, position: tree}\n",
+                   "t.yaml"));
 }
 
 TEST(TreeTaskExamples, FlatSourcesRebuildTheirTrees) {
@@ -153,6 +172,58 @@ TEST(TreeTraining, TinyListOpsLearnsAndReloads) {
                 dynamic_cast<const TreeTask&>(*run.task).to_tree(eval[0].source).size()));
   EXPECT_TRUE(labels[0] == "MIN" || labels[0] == "MAX" || labels[0] == "MED" || labels[0] == "SM");
   fs::remove_all(dir);
+}
+
+// Tree to sequence: seq2seq with a tree encoder on tree_traversal (small trees), against the same
+// seq2seq over the flat tokens: the tree encoder learns post-order well within 300 steps and far
+// better than the flat one (65% vs 23% exact sequences when written), reloads to the score the
+// trainer recorded, and predicts from an S-expression.
+TEST(TreeTraining, TreeToSequenceLearnsTraversalAndReloads) {
+  const fs::path dir = fs::temp_directory_path() / "heed_tree_seq2seq";
+  fs::remove_all(dir);
+  const std::string yaml =
+      "task: {name: tree_traversal, max_depth: 3, max_args: 3, min_len: 1, max_len: 30, "
+      "labels: 6}\n"
+      "model: {type: seq2seq, encoder: tree, position: tree, max_depth: 3, max_branch: 3, "
+      "d_model: 32, heads: 2, d_ff: 64, encoder_layers: 1, decoder_layers: 1, dropout: 0.0}\n"
+      "train: {steps: 300, batch_size: 32, optimizer: {type: adamw, lr: 3.0e-3}, schedule: "
+      "{type: cosine, warmup: 20, min_lr: 1.0e-4}, eval_every: 100, eval_examples: 200, "
+      "log_every: 100, checkpoint_every: 100}\n"
+      "seed: 1\nthreads: 1\n";
+  const fs::path cfg = dir.string() + ".yaml";
+  write_file_atomically(cfg.string(), yaml);
+  TrainSummary tree = train(load_config(cfg.string(), {"out_dir=" + dir.string()}), {});
+  TrainSummary flat =
+      train(load_config(cfg.string(), {"out_dir=" + dir.string() + "_flat",
+                                       "model.encoder=transformer", "model.position=sinusoidal"}),
+            {});
+  EXPECT_GE(tree.eval.at("exact_seq_acc"), 0.5);
+  EXPECT_GE(tree.eval.at("exact_seq_acc"), flat.eval.at("exact_seq_acc") + 0.2)
+      << "flat: " << flat.eval.at("exact_seq_acc");
+
+  LoadedRun run = load_run(dir.string());
+  std::vector<Example> eval = run.task->eval_examples(run.config.seed, 200, run.config.task.min_len,
+                                                      run.config.task.max_len);
+  EvalResult r = evaluate(*run.model, *run.task, eval, 32);
+  const std::map<std::string, std::string> meta = load_checkpoint(run.checkpoint).metadata;
+  EXPECT_NEAR(r.exact_seq_acc, std::stod(meta.at("eval.exact_seq_acc")), 1e-6);
+  EXPECT_EQ(run.model->attention_labels(eval[0]).size(),
+            static_cast<std::size_t>(
+                dynamic_cast<const TreeTask&>(*run.task).to_tree(eval[0].source).size()));
+
+  ::testing::internal::CaptureStdout();
+  ::testing::internal::CaptureStderr();
+  PredictArgs p;
+  p.path = dir.string();
+  p.input = "[a b [c d ] ]";
+  EXPECT_EQ(run_predict(p), 0);
+  ::testing::internal::GetCapturedStderr();
+  const std::string out = ::testing::internal::GetCapturedStdout();
+  // Labels out (the plumbing; how well it learnt is the accuracy above): here "b d c a".
+  EXPECT_TRUE(std::regex_match(out, std::regex("[a-f]( [a-f])*\n"))) << out;
+  fs::remove_all(dir);
+  fs::remove_all(dir.string() + "_flat");
+  fs::remove(cfg);
 }
 
 // Batches depend only on (seed, k): stopping at step 40 and resuming gives the parameters of an

@@ -1,0 +1,89 @@
+#include "train/tree_seq2seq_task_model.h"
+
+#include "framework/autograd.h"
+#include "framework/ops.h"
+#include "models/tree_seq2seq.h"
+
+namespace heed {
+namespace {
+
+TreeSeq2SeqConfig tree_seq2seq_config(const Config& c, const TreeTask& task) {
+  TreeSeq2SeqConfig k;
+  TreeEncoderConfig& e = k.encoder;
+  e.vocab = task.vocab();
+  e.d_model = c.model.d_model;
+  e.heads = c.model.heads;
+  e.d_ff = c.model.d_ff;
+  e.layers = c.model.encoder_layers;
+  e.dropout = static_cast<float>(c.model.dropout);
+  e.composition = c.model.composition;
+  e.position = c.model.position;
+  e.max_depth = c.model.max_depth;
+  e.max_branch = c.model.max_branch;
+  e.attention = c.model.attention.type;
+  for (const auto& [key, v] : c.model.attention.options) e.attention_options.set(key, v);
+  k.decoder_layers = c.model.decoder_layers;
+  k.max_len = c.model.max_len;
+  return k;
+}
+
+class TreeSeq2SeqTaskModel final : public TaskModel {
+ public:
+  TreeSeq2SeqTaskModel(const Config& c, const TreeTask& task)
+      : task_(task), model_(tree_seq2seq_config(c, task)) {}
+  Module& module() override { return model_; }
+
+  Tensor loss(const std::vector<Example>& examples, float smoothing, int64_t* tokens) override {
+    Seq2SeqBatch b = make_seq2seq_batch(examples);  // its dec_in and labels; src is unused
+    if (tokens) *tokens = b.target_tokens;
+    Tensor logits = model_.forward(trees(examples), b.dec_in);
+    return cross_entropy(logits, b.labels, {.ignore_index = kPad, .label_smoothing = smoothing});
+  }
+
+  std::vector<Hypothesis> generate(const std::vector<Example>& examples,
+                                   const DecodeOptions& opts) override {
+    TreeBatch batch = trees(examples);
+    const int64_t rows = batch.batch_size();
+    Seq2SeqStepper stepper(
+        model_,
+        [&] {
+          return std::pair{model_.encode(batch), batch.node_pad};
+        },
+        rows);
+    return decode(stepper, bos_prefix(rows), opts);
+  }
+
+  std::vector<Tensor> attention_maps(const Example& e) override {
+    EvalModeScope eval(model_);
+    return model_.encoder_attention(trees({e}));
+  }
+  // The nodes in pre-order, as the tree encoder's rows are.
+  std::vector<std::string> attention_labels(const Example& e) const override {
+    std::vector<std::string> out;
+    for (int64_t t : task_.to_tree(e.source).tokens) out.push_back(task_.tree_vocab().name(t));
+    return out;
+  }
+
+ private:
+  TreeBatch trees(const std::vector<Example>& examples) const {
+    std::vector<Tree> t;
+    t.reserve(examples.size());
+    for (const Example& e : examples) t.push_back(task_.to_tree(e.source));
+    return make_tree_batch(std::move(t));
+  }
+
+  const TreeTask& task_;
+  TreeSeq2Seq model_;
+};
+
+}  // namespace
+
+std::unique_ptr<TaskModel> make_tree_seq2seq_task_model(const Config& config,
+                                                        const TreeTask& task) {
+  if (task.target_kind() != TargetKind::kSequence)
+    throw ConfigError("model.encoder: tree writes a sequence; task '" + task.name() +
+                      "' is classification (use model.type tree_encoder)");
+  return std::make_unique<TreeSeq2SeqTaskModel>(config, task);
+}
+
+}  // namespace heed
