@@ -240,7 +240,7 @@ std::vector<TreeExample> parse_tree_lines(std::string_view content, std::string_
       if (token < 0 && !target_vocab) token = options.unknown_id;
       if (token < 0)
         fail(line_no, column,
-             (target_vocab ? "target " + quote(atom) + " is not a class of the training file"
+             (target_vocab ? "target " + quote(atom) + " is not one of the task's classes"
                            : "unknown token " + quote(atom)));
       example.target.push_back(token);
     }
@@ -249,6 +249,20 @@ std::vector<TreeExample> parse_tree_lines(std::string_view content, std::string_
     out.push_back(std::move(example));
   }
   return out;
+}
+
+void check_no_reserved(const std::vector<TreeExample>& examples, const std::string& file,
+                       bool targets) {
+  for (const TreeExample& e : examples) {
+    auto check = [&](int64_t t) {
+      if (t < kFirstDataToken)
+        throw Error(file + ":" + std::to_string(e.line) + ": '" + TreeVocab().name(t) +
+                    "' is a reserved token");
+    };
+    for (int64_t t : e.tree.tokens) check(t);
+    if (targets)
+      for (int64_t t : e.target) check(t);
+  }
 }
 
 std::vector<TreeExample> load_tree_file(const std::string& path, TreeVocab& vocab,

@@ -65,6 +65,11 @@ std::vector<TreeExample> parse_tree_lines(std::string_view content, std::string_
                                           TreeVocab& vocab, const SexprOptions& options = {},
                                           TreeVocab* target_vocab = nullptr,
                                           bool add_targets = true);
+// Throws heed::Error "file:line: '<pad>' is a reserved token" for a tree token, or with
+// `targets` a target token, below kFirstDataToken: atoms spelt <pad>, <bos> or <eos> in a file
+// would read as padding or sequence marks.
+void check_no_reserved(const std::vector<TreeExample>& examples, const std::string& file,
+                       bool targets);
 // The same for a file; a missing, unreadable or empty file (no example) is an error too.
 std::vector<TreeExample> load_tree_file(const std::string& path, TreeVocab& vocab,
                                         const SexprOptions& options = {},

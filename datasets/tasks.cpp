@@ -93,7 +93,8 @@ std::unique_ptr<Task> make_task(const std::string& name, const Options& options)
 }
 
 std::vector<Example> Task::read_examples(const std::string&) const {
-  throw Error("task '" + name() + "' generates its examples; only task 'file' reads other files");
+  throw Error("task '" + name() + "' generates its examples; only task 'file' and the tree " +
+              "tasks read files of examples");
 }
 
 std::vector<Example> Task::train_batch(uint64_t seed, int64_t k, int64_t batch_size,

@@ -45,7 +45,7 @@ class Task {
   // cannot make a test stream or examples of a given length.
   virtual bool reads_files() const { return false; }
   // The examples of another file in this task's format and vocabulary (`heed eval --data`).
-  // Throws heed::Error for a generated task.
+  // Throws heed::Error for a task that cannot read one (copy, reverse, sort, addition).
   virtual std::vector<Example> read_examples(const std::string& path) const;
   // What a checkpoint must carry to rebuild this task without its data files (key -> text).
   virtual std::map<std::string, std::string> metadata() const { return {}; }

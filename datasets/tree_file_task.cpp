@@ -72,21 +72,6 @@ std::string where(const std::string& file, const TreeExample& e) {
   return file + ":" + std::to_string(e.line);
 }
 
-// Refuses reserved spellings (<pad>, <bos>, <eos>) among a file's atoms: they would read as
-// padding or sequence marks. <unk> is allowed: corpora mark rare words with it.
-void check_reserved(const std::vector<TreeExample>& examples, const std::string& file,
-                    bool check_targets) {
-  for (const TreeExample& e : examples) {
-    for (int64_t t : e.tree.tokens)
-      if (t < kFirstDataToken)
-        throw Error(where(file, e) + ": '" + TreeVocab().name(t) + "' is a reserved token");
-    if (check_targets)
-      for (int64_t t : e.target)
-        if (t < kFirstDataToken)
-          throw Error(where(file, e) + ": '" + TreeVocab().name(t) + "' is a reserved token");
-  }
-}
-
 }  // namespace
 
 TreeFileTask::TreeFileTask(FileTaskSpec spec, TargetKind kind, TreeVocab vocab,
@@ -118,32 +103,6 @@ std::string TreeFileTask::class_name(int64_t c) const {
 std::vector<Example> TreeFileTask::train_batch(uint64_t seed, int64_t k, int64_t batch_size,
                                                int64_t, int64_t) const {
   return planned_batch(plan_, train_, seed, k, batch_size, spec_.bucketing);
-}
-
-std::vector<Example> TreeFileTask::read_examples(const std::string& path) const {
-  TreeVocab vocab = vocab_;
-  SexprOptions frozen;
-  frozen.add_unknown = false;
-  frozen.unknown_id = kUnknown;
-  std::vector<TreeExample> trees;
-  if (kind_ == TargetKind::kClass) {
-    TreeVocab labels;  // class c at id kFirstDataToken + c
-    for (const std::string& l : labels_) labels.add(l);
-    trees = load_tree_file(path, vocab, frozen, &labels, /*add_targets=*/false);
-    for (TreeExample& e : trees) {
-      if (e.target.size() != 1)
-        throw Error(where(path, e) + ": a class target is one atom (this one has " +
-                    std::to_string(e.target.size()) + ")");
-      e.target[0] -= kFirstDataToken;
-    }
-  } else {
-    trees = load_tree_file(path, vocab, frozen);
-  }
-  check_reserved(trees, path, kind_ == TargetKind::kSequence);
-  std::vector<Example> out;
-  out.reserve(trees.size());
-  for (const TreeExample& e : trees) out.push_back(to_example(e));
-  return out;
 }
 
 std::vector<Example> TreeFileTask::eval_examples(uint64_t, int64_t count, int64_t, int64_t) const {
@@ -184,7 +143,7 @@ std::unique_ptr<TreeFileTask> load_tree_file_task(const FileTaskSpec& spec, Targ
   TreeVocab seen_labels;
   std::vector<TreeExample> trees =
       load_tree_file(spec.train, vocab, options, classes ? &seen_labels : nullptr);
-  check_reserved(trees, spec.train, !classes);
+  check_no_reserved(trees, spec.train, !classes);
 
   std::vector<std::string> labels;
   int64_t longest_target = 0;

@@ -41,9 +41,6 @@ class TreeFileTask final : public TreeTask {
   // The first `count` examples of the validation file (of the training file without one).
   std::vector<Example> eval_examples(uint64_t seed, int64_t count, int64_t min_len,
                                      int64_t max_len) const override;
-  // A file's examples: unknown atoms become <unk>; a class the training file lacks is an error
-  // naming the file, line and column.
-  std::vector<Example> read_examples(const std::string& path) const override;
   // "task.vocab": the atoms, one a line (the format of task.vocab_file); "task.labels": the
   // classes, one a line; "task.target": class | sequence; "task.longest_target".
   std::map<std::string, std::string> metadata() const override;

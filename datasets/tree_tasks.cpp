@@ -205,6 +205,39 @@ Tree TreeTask::to_tree(const std::vector<int64_t>& flat) const {
   }
 }
 
+std::vector<Example> TreeTask::read_examples(const std::string& path) const {
+  TreeVocab vocab = tree_vocab();
+  SexprOptions frozen;
+  frozen.add_unknown = false;
+  frozen.unknown_id = unknown_token();
+  const bool classes = target_kind() == TargetKind::kClass;
+  TreeVocab class_names;  // class c at id kFirstDataToken + c
+  for (int64_t c = 0; classes && c < num_classes(); ++c) class_names.add(class_name(c));
+  std::vector<TreeExample> trees =
+      load_tree_file(path, vocab, frozen, classes ? &class_names : nullptr, false);
+  check_no_reserved(trees, path, !classes);
+  std::vector<Example> out;
+  out.reserve(trees.size());
+  for (TreeExample& e : trees) {
+    const std::string where = path + ":" + std::to_string(e.line);
+    if (classes && e.target.size() != 1)
+      throw Error(where + ": a class target is one atom (this one has " +
+                  std::to_string(e.target.size()) + ")");
+    if (classes) e.target[0] -= kFirstDataToken;
+    Example flat = to_example(e);
+    bool ours = false;  // e.g. ListOps reads "[2 MAX ]" as a value with arguments: not its tree
+    try {
+      ours = to_tree(flat.source) == e.tree;
+    } catch (const Error&) {
+    }
+    if (!ours)
+      throw Error(where + ": not a tree of task '" + name() +
+                  "' (an operator needs arguments, a value has none)");
+    out.push_back(std::move(flat));
+  }
+  return out;
+}
+
 TreeVocab listops_vocab() {
   std::vector<std::string> names = {"MIN", "MAX", "MED", "SM"};
   for (const std::string& d : digits()) names.push_back(d);

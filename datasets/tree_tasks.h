@@ -46,6 +46,11 @@ class TreeTask : public Task {
   // Its inverse: the tree of a flat source (what tree models read). Throws heed::Error on a
   // sequence that is not a flattened tree of this task.
   Tree to_tree(const std::vector<int64_t>& flat) const;
+  // The examples of a file of `tree<TAB>target` lines (datasets/sexpr.h) over this task's
+  // vocabulary: class targets are class names (class_name), sequence targets atoms. Atoms the
+  // vocabulary lacks become unknown_token(), or are errors when it is -1; a tree this task could
+  // not produce (a value with arguments) is an error. Errors name the file, line and column.
+  std::vector<Example> read_examples(const std::string& path) const override;
 
   int64_t vocab() const override { return tree_vocab().size(); }
   virtual const TreeVocab& tree_vocab() const = 0;

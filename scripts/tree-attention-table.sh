@@ -9,10 +9,13 @@
 #   scripts/tree-attention-table.sh [--tasks "listops tree_eval"] [--lrs "3e-4 1e-3 3e-3"]
 #                                   [--seeds "0 1 2"] [--jobs 1] [--out runs/tree-table]
 #                                   [--test-examples 2000] [--heed build/bin/heed]
+#                                   [--set KEY=VALUE ...]
 #
 # Runs use `threads: 1` so that a run's numbers do not depend on --jobs (a run is deterministic
 # for a given thread count: docs/reliability.md). Finished runs (a results line exists) are
-# skipped, so an interrupted sweep continues where it stopped. Prints the markdown table.
+# skipped, so an interrupted sweep continues where it stopped. Prints the markdown table. --set
+# (repeatable) overrides a config key of every run, e.g. --set train.steps=10000 for a longer
+# budget (use another --out: results lines do not record overrides).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,6 +27,7 @@ out=runs/tree-table
 test_examples=2000
 heed=build/bin/heed
 models="seq tree_mask tree_distance tree_position child"
+overrides=()
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --tasks) tasks="$2"; shift 2 ;;
@@ -34,7 +38,8 @@ while [[ $# -gt 0 ]]; do
     --out) out="$2"; shift 2 ;;
     --test-examples) test_examples="$2"; shift 2 ;;
     --heed) heed="$2"; shift 2 ;;
-    -h|--help) sed -n 2,14p "$0"; exit 0 ;;
+    --set) overrides+=(--set "$2"); shift 2 ;;
+    -h|--help) sed -n 2,18p "$0"; exit 0 ;;
     *) echo "tree-attention-table.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -52,7 +57,7 @@ run_one() {
   local t0 t1
   t0=$(date +%s.%N)
   "$heed" train "configs/${task}_${model}.yaml" --set "seed=$seed" --set "train.optimizer.lr=$lr" \
-    --set threads=1 --set "out_dir=$dir" >"$dir.log" 2>&1 ||
+    --set threads=1 --set "out_dir=$dir" "${overrides[@]}" >"$dir.log" 2>&1 ||
     { echo "run failed: $dir (see $dir.log)" >&2; return 1; }
   t1=$(date +%s.%N)
   local params steps valid test

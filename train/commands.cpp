@@ -21,8 +21,6 @@ namespace {
 // The examples of a file in the run's format and vocabulary (unknown words: <unk>), the first
 // `limit` of them (0: all).
 std::vector<Example> read_eval_file(const Task& task, const std::string& path, int64_t limit) {
-  if (!task.reads_files())
-    throw Error("eval: --data needs a run of task 'file' (this run's task is " + task.name() + ")");
   std::vector<Example> examples = task.read_examples(path);
   if (limit > 0 && limit < static_cast<int64_t>(examples.size())) examples.resize(limit);
   return examples;

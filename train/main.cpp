@@ -162,8 +162,10 @@ int main(int argc, char** argv) {
                          "Score a seeded test set disjoint from training and validation data "
                          "(generated tasks)");
   eval_cmd
-      ->add_option("--data", eval_args.data,
-                   "Score this source<TAB>target file instead (runs of task 'file')")
+      ->add_option(
+          "--data", eval_args.data,
+          "Score this file of source<TAB>target lines instead (runs of task 'file'; tree tasks: "
+          "S-expression<TAB>target)")
       ->excludes(test_flag);
 
   PredictArgs predict_args;

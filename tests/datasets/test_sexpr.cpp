@@ -275,7 +275,7 @@ TEST(SexprFile, TargetsCanHaveTheirOwnVocabulary) {
   frozen.add_unknown = false;
   frozen.unknown_id = 0;
   EXPECT_EQ(lines_error("(a q)\tneutral\n", vocab, frozen, &labels, false),
-            "data.tsv:1:7: target 'neutral' is not a class of the training file");
+            "data.tsv:1:7: target 'neutral' is not one of the task's classes");
 }
 
 }  // namespace

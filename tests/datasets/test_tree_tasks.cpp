@@ -2,9 +2,13 @@
 // against independent evaluators, length/depth/arity limits over many samples, traversal targets.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <functional>
 
 #include "datasets/tree_tasks.h"
@@ -256,6 +260,55 @@ TEST(TreeTasks, OptionErrors) {
   } catch (const Error& e) {
     EXPECT_EQ(std::string(e.what()),
               "unknown tree task 'lisptops' (known: listops, tree_eval, tree_traversal)");
+  }
+}
+
+// heed eval --data on a generated tree task: S-expression files over its vocabulary.
+TEST(TreeTasks, ReadExamplesFromAFile) {
+  const std::string path = (std::filesystem::temp_directory_path() /
+                            ("heed_tree_read_" + std::to_string(::getpid()) + ".tsv"))
+                               .string();
+  auto read = [&](const std::string& task_name, const std::string& content) {
+    std::ofstream(path, std::ios::binary) << content;
+    return make_tree_task(task_name, {})->read_examples(path);
+  };
+  auto error = [&](const std::string& task_name, const std::string& content) -> std::string {
+    try {
+      read(task_name, content);
+    } catch (const Error& e) {
+      return e.what();
+    }
+    return "(accepted)";
+  };
+  std::unique_ptr<TreeTask> listops = make_tree_task("listops", {});
+  std::vector<Example> ex = read("listops", "[MAX 2 9 [MIN 4 7 ] ]\t9\n(SM 3 4)\t7\n");
+  ASSERT_EQ(ex.size(), 2u);
+  EXPECT_EQ(listops->tree_vocab().decode(ex[0].source), "MAX 2 9 MIN 4 7 ] ]");
+  EXPECT_EQ(ex[0].target, (std::vector<int64_t>{9}));
+  EXPECT_EQ(ex[1].target, (std::vector<int64_t>{7}));
+  std::unique_ptr<TreeTask> traversal = make_tree_task("tree_traversal", {});
+  ex = read("tree_traversal", "[a b [c d ] ]\tb d c a\n");
+  EXPECT_EQ(traversal->tree_vocab().decode(ex[0].target), "b d c a");
+
+  EXPECT_EQ(error("listops", "[MAX 2 FOO ]\t2\n"), path + ":1:8: unknown token 'FOO'");
+  EXPECT_EQ(error("listops", "[MAX 2 9 ]\t10\n"),
+            path + ":1:12: target '10' is not one of the task's classes");
+  EXPECT_EQ(error("listops", "[MAX 2 9 ]\t9 9\n"),
+            path + ":1: a class target is one atom (this one has 2)");
+  EXPECT_EQ(error("listops", "[2 MAX 9 ]\t9\n"),
+            path +
+                ":1: not a tree of task 'listops' (an operator needs arguments, a value has "
+                "none)");
+  EXPECT_EQ(error("listops", "[MAX <pad> 9 ]\t9\n"), path + ":1: '<pad>' is a reserved token");
+  EXPECT_EQ(error("tree_traversal", "[a b ]\tb <eos>\n"), path + ":1: '<eos>' is a reserved token");
+  std::filesystem::remove(path);
+  try {
+    make_task("copy", {})->read_examples(path);
+    FAIL() << "copy read a file";
+  } catch (const Error& e) {
+    EXPECT_STREQ(e.what(),
+                 "task 'copy' generates its examples; only task 'file' and the tree tasks read "
+                 "files of examples");
   }
 }
 

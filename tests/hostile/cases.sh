@@ -135,6 +135,12 @@ hostile tree_binary             "input:1:1: bad byte 0x01"         predict "$TRE
 hostile tree_deep_nesting       "deeper than the maximum depth"    predict "$TREE" "$(printf '[MAX %.0s' $(seq 20000))"
 hostile tree_trailing_text      "input:1:12: trailing text"        predict "$TREE" "[MAX 2 9 ] 3"
 hostile tree_empty_input        "no tree: the input is empty"      predict "$TREE" ""
+hostile tree_eval_data_unclosed "trees_unclosed.tsv:2:1: '[' is never closed" \
+  eval "$TREE" --data "$C/trees_unclosed.tsv"
+hostile tree_eval_data_not_listops "not a tree of task 'listops'" \
+  eval "$TREE" --data "$C/trees_not_listops.tsv"
+hostile eval_data_generated_task "only task 'file' and the tree tasks read" \
+  eval "$RUN" --data "$C/trees_unclosed.tsv"
 
 # Resource limits: a model the machine cannot hold is refused up front, with the estimate.
 hostile memory_too_big          "memory_too_big.yaml: the run needs about" train "$C/memory_too_big.yaml"

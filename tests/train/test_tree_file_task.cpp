@@ -142,7 +142,7 @@ TEST_F(TreeFileTaskTest, ErrorsNameFileLineAndColumn) {
             d + "j.tsv:3: tree of 7 flat tokens is outside task.min_len..task.max_len = 1..6");
   // The validation file: read before training, a class the training file lacks is an error.
   EXPECT_EQ(task_error(spec(write("k.tsv", ok), write("kv.tsv", "(MAX 1 2)\t2\n(MAX 5 8)\t8\n"))),
-            d + "kv.tsv:2:11: target '8' is not a class of the training file");
+            d + "kv.tsv:2:11: target '8' is not one of the task's classes");
 }
 
 TEST_F(TreeFileTaskTest, VocabularyFile) {
