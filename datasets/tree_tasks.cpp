@@ -205,6 +205,19 @@ Tree TreeTask::to_tree(const std::vector<int64_t>& flat) const {
   }
 }
 
+TreeBatch TreeTask::to_tree_batch(const std::vector<Example>& examples) const {
+  std::vector<Tree> trees;
+  trees.reserve(examples.size());
+  for (const Example& e : examples) trees.push_back(to_tree(e.source));
+  return make_tree_batch(std::move(trees));
+}
+
+std::vector<std::string> TreeTask::node_names(const std::vector<int64_t>& flat) const {
+  std::vector<std::string> out;
+  for (int64_t t : to_tree(flat).tokens) out.push_back(tree_vocab().name(t));
+  return out;
+}
+
 std::vector<Example> TreeTask::read_examples(const std::string& path) const {
   TreeVocab vocab = tree_vocab();
   SexprOptions frozen;

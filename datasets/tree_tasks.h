@@ -26,6 +26,7 @@
 #include "datasets/sexpr.h"
 #include "datasets/tasks.h"
 #include "datasets/tree.h"
+#include "datasets/tree_batch.h"
 #include "datasets/tree_vocab.h"
 
 namespace heed {
@@ -46,6 +47,10 @@ class TreeTask : public Task {
   // Its inverse: the tree of a flat source (what tree models read). Throws heed::Error on a
   // sequence that is not a flattened tree of this task.
   Tree to_tree(const std::vector<int64_t>& flat) const;
+  // The trees of examples' flat sources, as one padded batch (what tree models read).
+  TreeBatch to_tree_batch(const std::vector<Example>& examples) const;
+  // The names of a flat source's tree nodes in pre-order (a tree model's rows, for pictures).
+  std::vector<std::string> node_names(const std::vector<int64_t>& flat) const;
   // The examples of a file of `tree<TAB>target` lines (datasets/sexpr.h) over this task's
   // vocabulary: class targets are class names (class_name), sequence targets atoms. Atoms the
   // vocabulary lacks become unknown_token(), or are errors when it is -1; a tree this task could

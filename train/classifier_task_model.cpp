@@ -124,27 +124,19 @@ class TreeClassTaskModel final : public ClassTaskModel {
   std::vector<Tensor> attention_maps(const Example& e) override {
     EvalModeScope eval(model_);
     NoGradGuard no_grad;
-    return model_.attention(batch({e}));
+    return model_.attention(task_.to_tree_batch({e}));
   }
   // The nodes in pre-order, as the tree encoder's rows are.
   std::vector<std::string> attention_labels(const Example& e) const override {
-    std::vector<std::string> out;
-    for (int64_t t : task_.to_tree(e.source).tokens) out.push_back(task_.tree_vocab().name(t));
-    return out;
+    return task_.node_names(e.source);
   }
 
  protected:
   Tensor logits(const std::vector<Example>& examples) override {
-    return model_.forward(batch(examples));
+    return model_.forward(task_.to_tree_batch(examples));
   }
 
  private:
-  TreeBatch batch(const std::vector<Example>& examples) const {
-    std::vector<Tree> trees;
-    trees.reserve(examples.size());
-    for (const Example& e : examples) trees.push_back(task_.to_tree(e.source));
-    return make_tree_batch(std::move(trees));
-  }
   static TreeClassifierConfig tree_config(const Config& c, const TreeTask& task) {
     TreeClassifierConfig k;
     set_shared_fields(k, c, task);

@@ -26,13 +26,16 @@ EvalResult evaluate(TaskModel& model, const Task& task, const std::vector<Exampl
     for (const Example& e : chunk)
       longest = std::max(
           {longest, task.max_target_len(e.source.size()), static_cast<int64_t>(e.target.size())});
-    std::vector<std::vector<int64_t>> pred = model.predict(chunk, longest);
+    DecodeOptions greedy;
+    greedy.max_len = longest + 1;  // room for the EOS
+    std::vector<Hypothesis> out = model.generate(chunk, greedy);
     for (std::size_t i = 0; i < chunk.size(); ++i) {
       const std::vector<int64_t>& t = chunk[i].target;
-      for (std::size_t k = 0; k < t.size(); ++k)
-        right_tokens += k < pred[i].size() && pred[i][k] == t[k];
+      const std::vector<int64_t>& pred = out[i].tokens;
+      for (std::size_t k = 0; k < t.size(); ++k) right_tokens += k < pred.size() && pred[k] == t[k];
       target_tokens += static_cast<int64_t>(t.size());
-      exact += pred[i] == t;
+      // Exact only if it stopped there: the target cut off by the length limit is not the target.
+      exact += out[i].finished && pred == t;
     }
     fault_point("evaluation_batch");  // a crash-test hook (train/kill_point.h)
   }

@@ -12,7 +12,7 @@ namespace heed {
 struct EvalResult {
   double loss = 0;           // mean cross-entropy per target token (EOS included)
   double token_acc = 0;      // target positions predicted right / target positions
-  double exact_seq_acc = 0;  // outputs equal to the target / examples
+  double exact_seq_acc = 0;  // outputs equal to the target and ending with EOS / examples
   int64_t examples = 0;
 };
 

@@ -27,14 +27,6 @@ class TaskModel {
   // eval mode, no autograd.
   virtual std::vector<Hypothesis> generate(const std::vector<Example>& examples,
                                            const DecodeOptions& opts) = 0;
-  // Greedy outputs of at most max_len tokens each.
-  std::vector<std::vector<int64_t>> predict(const std::vector<Example>& examples, int64_t max_len) {
-    DecodeOptions opts;
-    opts.max_len = max_len + 1;  // room for the EOS
-    std::vector<std::vector<int64_t>> out;
-    for (Hypothesis& h : generate(examples, opts)) out.push_back(std::move(h.tokens));
-    return out;
-  }
   // Per-layer self-attention weights (B, H, T, T) for a sample input, for pictures: the
   // encoder's over the source (seq2seq), the causal stack's over "source BOS target" (decoder).
   // A layer whose variant returns no weights is an undefined tensor.

@@ -36,13 +36,13 @@ class TreeSeq2SeqTaskModel final : public TaskModel {
   Tensor loss(const std::vector<Example>& examples, float smoothing, int64_t* tokens) override {
     Seq2SeqBatch b = make_seq2seq_batch(examples);  // its dec_in and labels; src is unused
     if (tokens) *tokens = b.target_tokens;
-    Tensor logits = model_.forward(trees(examples), b.dec_in);
+    Tensor logits = model_.forward(task_.to_tree_batch(examples), b.dec_in);
     return cross_entropy(logits, b.labels, {.ignore_index = kPad, .label_smoothing = smoothing});
   }
 
   std::vector<Hypothesis> generate(const std::vector<Example>& examples,
                                    const DecodeOptions& opts) override {
-    TreeBatch batch = trees(examples);
+    TreeBatch batch = task_.to_tree_batch(examples);
     const int64_t rows = batch.batch_size();
     Seq2SeqStepper stepper(
         model_,
@@ -55,23 +55,14 @@ class TreeSeq2SeqTaskModel final : public TaskModel {
 
   std::vector<Tensor> attention_maps(const Example& e) override {
     EvalModeScope eval(model_);
-    return model_.encoder_attention(trees({e}));
+    return model_.encoder_attention(task_.to_tree_batch({e}));
   }
   // The nodes in pre-order, as the tree encoder's rows are.
   std::vector<std::string> attention_labels(const Example& e) const override {
-    std::vector<std::string> out;
-    for (int64_t t : task_.to_tree(e.source).tokens) out.push_back(task_.tree_vocab().name(t));
-    return out;
+    return task_.node_names(e.source);
   }
 
  private:
-  TreeBatch trees(const std::vector<Example>& examples) const {
-    std::vector<Tree> t;
-    t.reserve(examples.size());
-    for (const Example& e : examples) t.push_back(task_.to_tree(e.source));
-    return make_tree_batch(std::move(t));
-  }
-
   const TreeTask& task_;
   TreeSeq2Seq model_;
 };
