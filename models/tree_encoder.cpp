@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 
 #include "framework/nn/init.h"
 #include "framework/ops.h"
@@ -38,6 +39,54 @@ Levels levels_of(const TreeBatch& batch) {
     }
   }
   return l;
+}
+
+// Bottom-up over the levels lv = levels_of(batch), deepest first: one call of compose(depth d,
+// x_d (M, C), children (M, K, C) or undefined for a level of leaves, child_pad (M, K)) per
+// depth, the children's states gathered from the level below. The levels are scattered back to
+// (B, N, C), padding rows 0.
+using ComposeLevel = std::function<Tensor(int64_t, const Tensor&, const Tensor&, const Tensor&)>;
+Tensor bottom_up(const Tensor& x, const TreeBatch& batch, const Levels& lv,
+                 const ComposeLevel& compose) {
+  const int64_t B = batch.batch_size(), N = batch.max_nodes(), C = x.size(2);
+  const Tensor flat = reshape(x, {B * N, C});
+  std::vector<Tensor> states(lv.nodes.size());
+  for (int64_t d = static_cast<int64_t>(lv.nodes.size()) - 1; d >= 0; --d) {
+    const std::vector<int64_t>& nodes = lv.nodes[d];
+    const int64_t M = static_cast<int64_t>(nodes.size());
+    Tensor xd = index_select(flat, 0, Tensor::from_ints(nodes, {M}));  // (M, C)
+    int64_t K = 0;
+    for (int64_t id : nodes) K = std::max(K, batch.trees[id / N].num_children[id % N]);
+    Tensor children, pad;
+    if (K > 0) {  // (M, K, C) gathered from the level below; absent children padded
+      std::vector<int64_t> idx(M * K, 0), p(M * K, 1);
+      for (int64_t m = 0; m < M; ++m) {
+        const int64_t b = nodes[m] / N;
+        std::vector<int64_t> kids = batch.trees[b].children(nodes[m] % N);
+        for (std::size_t k = 0; k < kids.size(); ++k) {
+          idx[m * K + static_cast<int64_t>(k)] = lv.row[b * N + kids[k]];
+          p[m * K + static_cast<int64_t>(k)] = 0;
+        }
+      }
+      children =
+          reshape(index_select(states[d + 1], 0, Tensor::from_ints(idx, {M * K})), {M, K, C});
+      pad = Tensor::from_ints(p, {M, K}, DType::I32);
+    }
+    states[d] = compose(d, xd, children, pad);
+  }
+  // Scatter the levels back to (B, N, C): one gather from [levels..., a zero row for padding].
+  std::vector<Tensor> parts;
+  std::vector<int64_t> offset(lv.nodes.size() + 1, 0);
+  for (std::size_t d = 0; d < lv.nodes.size(); ++d) {
+    parts.push_back(states[d]);
+    offset[d + 1] = offset[d] + static_cast<int64_t>(lv.nodes[d].size());
+  }
+  const int64_t zero_row = offset.back();
+  parts.push_back(Tensor::zeros({1, C}));
+  std::vector<int64_t> where(B * N, zero_row);
+  for (std::size_t d = 0; d < lv.nodes.size(); ++d)
+    for (int64_t id : lv.nodes[d]) where[id] = offset[d] + lv.row[id];
+  return reshape(index_select(concat(parts, 0), 0, Tensor::from_ints(where, {B * N})), {B, N, C});
 }
 
 }  // namespace
@@ -93,48 +142,13 @@ Tensor ChildAttentionLayer::compose(const Tensor& x, const Tensor& children,
 
 Tensor ChildAttentionLayer::forward(const Tensor& x, const TreeBatch& batch,
                                     Tensor* weights) const {
-  const int64_t B = batch.batch_size(), N = batch.max_nodes(), C = x.size(2);
+  const int64_t B = batch.batch_size(), N = batch.max_nodes();
   const Levels lv = levels_of(batch);
-  const Tensor flat = reshape(x, {B * N, C});
-  std::vector<Tensor> states(lv.nodes.size());  // [depth] (M_d, C)
-  std::vector<Tensor> level_weights(lv.nodes.size());
-  for (int64_t d = static_cast<int64_t>(lv.nodes.size()) - 1; d >= 0; --d) {
-    const std::vector<int64_t>& nodes = lv.nodes[d];
-    const int64_t M = static_cast<int64_t>(nodes.size());
-    Tensor xd = index_select(flat, 0, Tensor::from_ints(nodes, {M}));  // (M, C)
-    int64_t K = 0;
-    for (int64_t id : nodes) K = std::max(K, batch.trees[id / N].num_children[id % N]);
-    Tensor children, pad;
-    if (K > 0) {  // (M, K, C) gathered from the level below; absent children padded
-      std::vector<int64_t> idx(M * K, 0), p(M * K, 1);
-      for (int64_t m = 0; m < M; ++m) {
-        const int64_t b = nodes[m] / N;
-        std::vector<int64_t> kids = batch.trees[b].children(nodes[m] % N);
-        for (std::size_t k = 0; k < kids.size(); ++k) {
-          idx[m * K + static_cast<int64_t>(k)] = lv.row[b * N + kids[k]];
-          p[m * K + static_cast<int64_t>(k)] = 0;
-        }
-      }
-      children =
-          reshape(index_select(states[d + 1], 0, Tensor::from_ints(idx, {M * K})), {M, K, C});
-      pad = Tensor::from_ints(p, {M, K}, DType::I32);
-    }
-    states[d] = compose(xd, children, pad, weights ? &level_weights[d] : nullptr);
-  }
-  // Scatter the levels back to (B, N, C): one gather from [levels..., a zero row for padding].
-  std::vector<Tensor> parts;
-  std::vector<int64_t> offset(lv.nodes.size() + 1, 0);
-  for (std::size_t d = 0; d < lv.nodes.size(); ++d) {
-    parts.push_back(states[d]);
-    offset[d + 1] = offset[d] + static_cast<int64_t>(lv.nodes[d].size());
-  }
-  const int64_t zero_row = offset.back();
-  parts.push_back(Tensor::zeros({1, C}));
-  std::vector<int64_t> where(B * N, zero_row);
-  for (std::size_t d = 0; d < lv.nodes.size(); ++d)
-    for (int64_t id : lv.nodes[d]) where[id] = offset[d] + lv.row[id];
-  Tensor out =
-      reshape(index_select(concat(parts, 0), 0, Tensor::from_ints(where, {B * N})), {B, N, C});
+  std::vector<Tensor> level_weights(lv.nodes.size());  // [depth] (M_d, H, 1, K_d)
+  Tensor out = bottom_up(
+      x, batch, lv, [&](int64_t d, const Tensor& xd, const Tensor& children, const Tensor& pad) {
+        return compose(xd, children, pad, weights ? &level_weights[d] : nullptr);
+      });
   if (weights) {  // (B, H, N, N): node i's weight on child j at [b, h, i, j]
     const int64_t heads = heads_;
     Tensor all = Tensor::zeros({B, heads, N, N});
@@ -157,13 +171,53 @@ Tensor ChildAttentionLayer::forward(const Tensor& x, const TreeBatch& batch,
   return out;
 }
 
+// ---- child_fold (experimental) ----
+
+ChildFoldLayer::ChildFoldLayer(const LayerConfig& c) : dropout_(c.dropout) {
+  gru_ = register_module("gru", std::make_shared<GRUCell>(c.d_model, c.d_model));
+  linear1_ = register_module("linear1", std::make_shared<Linear>(c.d_model, c.d_ff));
+  linear2_ = register_module("linear2", std::make_shared<Linear>(c.d_ff, c.d_model));
+  norm1_ = register_module("norm1", std::make_shared<LayerNorm>(c.d_model));
+  norm2_ = register_module("norm2", std::make_shared<LayerNorm>(c.d_model));
+}
+
+Tensor ChildFoldLayer::compose(const Tensor& x, const Tensor& children,
+                               const Tensor& child_pad) const {
+  const bool training = is_training();
+  const int64_t M = x.size(0);
+  Tensor h = x;
+  if (children.defined()) {
+    const int64_t K = children.size(1);
+    Tensor gi = gru_->input_gates(children);  // (M, K, 3C): every child's input side at once
+    std::vector<int64_t> pad = child_pad.to_ints();
+    for (int64_t k = 0; k < K; ++k) {
+      std::vector<float> has(M);
+      bool any = false;
+      for (int64_t m = 0; m < M; ++m) any |= (has[m] = pad[m * K + k] == 0 ? 1.0f : 0.0f) > 0;
+      if (!any) continue;
+      Tensor next = gru_->forward_gates(select(gi, 1, k), h);  // (M, C)
+      h = where(Tensor::from_vector(has, {M, 1}), next, h);
+    }
+  }
+  Tensor u = norm1_->forward(h);
+  Tensor ff = linear2_->forward(dropout(gelu(linear1_->forward(u)), dropout_, training));
+  return norm2_->forward(add(u, dropout(ff, dropout_, training)));
+}
+
+Tensor ChildFoldLayer::forward(const Tensor& x, const TreeBatch& batch) const {
+  return bottom_up(x, batch, levels_of(batch),
+                   [this](int64_t, const Tensor& xd, const Tensor& children, const Tensor& pad) {
+                     return compose(xd, children, pad);
+                   });
+}
+
 // ---- encoder ----
 
 TreeEncoder::TreeEncoder(const TreeEncoderConfig& c) : config_(c) {
   if (c.vocab < 1 || c.layers < 0 || c.d_model <= 0 || c.heads <= 0 || c.d_model % c.heads != 0)
     throw Error("tree_encoder: vocab must be positive, layers non-negative and d_model " +
                 std::to_string(c.d_model) + " divisible by heads " + std::to_string(c.heads));
-  check_one_of("composition", c.composition, {"none", "child_attention"});
+  check_one_of("composition", c.composition, {"none", "child_attention", "child_fold"});
   check_one_of("position", c.position, {"tree", "sinusoidal", "none"});
   if (c.composition == "child_attention" && c.attention != "mha")
     throw Error("tree_encoder: composition child_attention attends with mha; attention '" +
@@ -177,6 +231,13 @@ TreeEncoder::TreeEncoder(const TreeEncoderConfig& c) : config_(c) {
   if (c.composition == "none") {
     transformer_ = register_module("transformer", std::make_shared<Encoder>(c.layer(), c.layers));
     xavier_init_matrices(*transformer_);  // as Classifier's
+  } else if (c.composition == "child_fold") {
+    fold_ = register_module("layers", std::make_shared<ModuleList<ChildFoldLayer>>());
+    for (int64_t i = 0; i < c.layers; ++i)
+      fold_->push_back(std::make_shared<ChildFoldLayer>(c.layer()));
+    // Xavier for the feed-forward matrices; the GRU keeps torch's U(-1/sqrt(C), 1/sqrt(C)).
+    for (const auto& [name, p] : fold_->named_parameters())
+      if (p.dim() > 1 && name.find("gru.") == std::string::npos) xavier_uniform_(p);
   } else {
     child_ = register_module("layers", std::make_shared<ModuleList<ChildAttentionLayer>>());
     for (int64_t i = 0; i < c.layers; ++i)
@@ -200,6 +261,13 @@ Tensor TreeEncoder::forward(const TreeBatch& batch, std::vector<Tensor>* weights
     ctx.key_padding = batch.node_pad;
     ctx.tree = &batch;
     return transformer_->forward(x, ctx, weights);
+  }
+  if (fold_) {
+    for (std::size_t i = 0; i < fold_->size(); ++i) {
+      x = (*fold_)[i].forward(x, batch);
+      if (weights) weights->push_back(Tensor());
+    }
+    return x;
   }
   for (std::size_t i = 0; i < child_->size(); ++i) {
     Tensor w;

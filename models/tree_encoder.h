@@ -6,7 +6,9 @@
 //   composition "child_attention": `layers` bottom-up passes of ChildAttentionLayer, each node
 //                        composed from its own input and an attention over its children's
 //                        states (query from the node, keys and values from the children),
-//                        level by level from the deepest to the root, one batched op per level.
+//                        level by level from the deepest to the root, one batched op per level;
+//   composition "child_fold" (experimental): the same bottom-up passes, ChildFoldLayer folding a
+//                        node's children into its state one at a time with a GRU cell.
 //
 // Positions: "tree" (Shiv & Quirk, models/tree_position.h), "sinusoidal" over the pre-order
 // index, or "none". TreeClassifier pools the root (node 0, pre-order) or the mean over real nodes
@@ -15,12 +17,14 @@
 // Parameters (d_model C, d_ff F): encoder.embed.weight (vocab, C), encoder.pos.p (tree positions
 // only), then composition none: encoder.transformer.layers.N.{self_attn.*, linear1, linear2,
 // norm1, norm2}, encoder.transformer.norm; child_attention: encoder.layers.N.{attn.in_proj_weight,
-// attn.in_proj_bias, attn.out_proj, linear1, linear2, norm1, norm2}; then head.weight/bias. A
+// attn.in_proj_bias, attn.out_proj, linear1, linear2, norm1, norm2}; child_fold:
+// encoder.layers.N.{gru.*, linear1, linear2, norm1, norm2}; then head.weight/bias. A
 // child_attention layer has exactly an encoder layer's parameters (mha + feed-forward + two
 // norms), so the two compositions differ in size only by the encoder's final norm (2C).
 #pragma once
 
 #include "datasets/tree_batch.h"
+#include "models/rnn_attention.h"
 #include "models/transformer.h"
 #include "models/tree_position.h"
 
@@ -30,7 +34,7 @@ struct TreeEncoderConfig {
   int64_t vocab = 16;
   int64_t d_model = 128, heads = 4, d_ff = 512, layers = 2;
   float dropout = 0.1f;
-  std::string composition = "none";       // none | child_attention
+  std::string composition = "none";       // none | child_attention | child_fold (experimental)
   std::string position = "tree";          // tree | sinusoidal | none
   int64_t max_depth = 8, max_branch = 5;  // tree positions: levels and branches encoded
   // Self-attention of composition none (any registered variant that is not cross-only). The
@@ -66,6 +70,29 @@ class ChildAttentionLayer : public Module {
   float dropout_;
 };
 
+// EXPERIMENTAL (composition child_fold): one bottom-up pass that folds a node's children into
+// its state one at a time, left to right, with a GRU cell (models/rnn_attention.h):
+//   h_0 = x
+//   h_k = GRUCell(c_k, h_{k-1}) for k = 1..K where the node has a k-th child, else h_{k-1}
+//   u   = norm1(h_K)
+//   out = norm2(u + dropout(linear2(dropout(gelu(linear1(u))))))
+// Parameters: gru.{weight_ih (3C, C), weight_hh (3C, C), bias_ih (3C), bias_hh (3C)} (6C² + 6C,
+// against mha's 4C² + 4C), linear1, linear2, norm1, norm2.
+class ChildFoldLayer : public Module {
+ public:
+  explicit ChildFoldLayer(const LayerConfig& c);
+  // As ChildAttentionLayer::compose: x (M, C), children (M, K, C) or undefined, child_pad (M, K).
+  Tensor compose(const Tensor& x, const Tensor& children, const Tensor& child_pad) const;
+  // The whole batch bottom-up, level by level: x (B, N, C) -> (B, N, C), padded nodes' rows 0.
+  Tensor forward(const Tensor& x, const TreeBatch& batch) const;
+
+ private:
+  std::shared_ptr<GRUCell> gru_;
+  std::shared_ptr<Linear> linear1_, linear2_;
+  std::shared_ptr<LayerNorm> norm1_, norm2_;
+  float dropout_;
+};
+
 class TreeEncoder : public Module {
  public:
   explicit TreeEncoder(const TreeEncoderConfig& c);
@@ -83,6 +110,7 @@ class TreeEncoder : public Module {
   std::shared_ptr<TreePosition> pos_;                       // position "tree"
   std::shared_ptr<Encoder> transformer_;                    // composition none
   std::shared_ptr<ModuleList<ChildAttentionLayer>> child_;  // composition child_attention
+  std::shared_ptr<ModuleList<ChildFoldLayer>> fold_;        // composition child_fold
 };
 
 struct TreeClassifierConfig : TreeEncoderConfig {

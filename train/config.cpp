@@ -107,10 +107,12 @@ void visit(V& v, ModelConfig& m) {
   v.field("pooling", m.pooling,
           "classifier: mean | first; tree_encoder: root | mean (over the nodes)",
           OneOf{"mean", "first", "root"});
-  v.field("composition", m.composition,
-          "tree_encoder: none (attention layers over the nodes) | child_attention (bottom-up, "
-          "each node attends to its children)",
-          OneOf{"none", "child_attention"});
+  v.field(
+      "composition", m.composition,
+      "tree_encoder: none (attention layers over the nodes) | child_attention (bottom-up, "
+      "each node attends to its children) | child_fold (experimental: bottom-up, a GRU folds the "
+      "children in one at a time)",
+      OneOf{"none", "child_attention", "child_fold"});
   v.field("encoder", m.encoder,
           "seq2seq: transformer (over the flat tokens) | tree (a tree encoder over the source "
           "tree's nodes, with composition, position and attention as tree_encoder's; tree tasks "
@@ -573,6 +575,8 @@ void check_tree_keys(const Config& c, bool tree_attention, const std::string& at
       fail("model.pooling", "seq2seq does not pool: its decoder attends to every node");
     if (m.composition == "child_attention" && m.attention.type != "mha")
       fail(attention_key, "child_attention always composes with mha; leave attention out");
+    if (m.composition == "child_fold" && m.attention.type != "mha")
+      fail(attention_key, "child_fold does not attend; leave attention out");
     if (m.position == "tree" && m.d_model < m.max_depth * m.max_branch)
       fail("model.max_branch", "tree positions need d_model >= max_depth * max_branch (" +
                                    std::to_string(m.max_depth * m.max_branch) + ")");

@@ -61,8 +61,9 @@ std::vector<float> row(const Tensor& t, int64_t b, int64_t i) {  // t: (B, N, C)
 // ---- child_attention ----
 
 // compose() on one node at a time, recursively: h(i) = compose(x_i, [h(c) for c in children]).
-Tensor naive(const ChildAttentionLayer& layer, const Tensor& x, const Tree& t, int64_t b,
-             int64_t i) {
+// Layer: ChildAttentionLayer or ChildFoldLayer.
+template <class Layer>
+Tensor naive(const Layer& layer, const Tensor& x, const Tree& t, int64_t b, int64_t i) {
   Tensor xi = reshape(select(select(x, 0, b), 0, i), {1, C});
   std::vector<int64_t> kids = t.children(i);
   if (kids.empty()) return layer.compose(xi, Tensor(), Tensor());
@@ -279,6 +280,75 @@ TEST(TreeClassifier, BadConfigsAreErrorsNamingTheKey) {
             }).find("child_attention"),
             std::string::npos);
   EXPECT_NE(error_of([](auto& c) { c.max_depth = 5; }).find("max_depth"), std::string::npos);
+}
+
+// ---- child_fold (experimental) ----
+
+TEST(ChildFold, BatchedLevelsEqualANaiveRecursionOneNodeAtATime) {
+  seed_init(2);
+  ChildFoldLayer layer(tiny_layer());
+  randomize(layer, 100);
+  layer.eval();
+  const TreeBatch batch = random_tree_batch({12, 7, 1, 9}, 3);
+  const int64_t B = 4, N = 12;
+  Tensor x = Tensor::randn({B, N, C}, 5);
+  NoGradGuard no_grad;
+  Tensor h = layer.forward(x, batch);
+  ASSERT_EQ(h.shape(), (Shape{B, N, C}));
+  for (int64_t b = 0; b < B; ++b) {
+    const Tree& t = batch.trees[b];
+    for (int64_t i = 0; i < N; ++i) {
+      SCOPED_TRACE("tree " + std::to_string(b) + " node " + std::to_string(i));
+      if (i >= t.size()) {
+        testing::expect_values(select(select(h, 0, b), 0, i), std::vector<float>(C, 0.0f), 0.0f);
+        continue;
+      }
+      testing::expect_values(select(select(h, 0, b), 0, i),
+                             naive(layer, x, t, b, i).to_vector(), 1e-5f);
+    }
+  }
+}
+
+TEST(ChildFold, GradcheckOfAllParameters) {
+  const TreeBatch batch = random_tree_batch({6, 4}, 40);
+  for (const char* position : {"tree", "none"}) {
+    SCOPED_TRACE(position);
+    TreeClassifierConfig c = tiny("child_fold");
+    c.position = position;
+    c.pooling = "root";
+    c.layers = 2;
+    seed_init(6);
+    TreeClassifier m(c);
+    m.eval();
+    std::vector<Tensor> params;
+    for (const auto& [name, p] : m.named_parameters()) params.push_back(p);
+    EXPECT_TRUE(testing::passes_gradcheck(
+        [&](const std::vector<Tensor>&) { return m.forward(batch); }, params));
+  }
+}
+
+TEST(ChildFold, ParameterCount) {
+  for (int64_t d_ff : {128, 64}) {
+    TreeClassifierConfig c;
+    c.vocab = 20;
+    c.num_classes = 10;
+    c.d_model = 64;
+    c.heads = 4;
+    c.d_ff = d_ff;
+    c.layers = 4;
+    c.position = "none";
+    c.composition = "child_fold";
+    TreeClassifier fold(c);
+    c.composition = "child_attention";
+    c.d_ff = 128;
+    TreeClassifier attn(c);
+    std::printf("[ params ] child_fold d_ff %lld: %lld; child_attention d_ff 128: %lld\n",
+                static_cast<long long>(d_ff), static_cast<long long>(fold.num_parameters()),
+                static_cast<long long>(attn.num_parameters()));
+    const int64_t C = 64, gru = 6 * C * C + 6 * C, mha = 4 * C * C + 4 * C;
+    const int64_t ff = [&](int64_t F) { return 2 * C * F + F + C; }(d_ff) - (2 * C * 128 + 128 + C);
+    EXPECT_EQ(fold.num_parameters(), attn.num_parameters() + 4 * (gru - mha + ff));
+  }
 }
 
 // ---- learning ----

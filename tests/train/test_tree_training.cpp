@@ -94,6 +94,9 @@ TEST(TreeConfig, ErrorsNameFileLineAndKey) {
                      "child_attention, attention: tree_distance}\n"),
             "t.yaml:2:70: model.attention: child_attention always composes with mha; leave "
             "attention out");
+  EXPECT_EQ(error_of("task: {name: listops}\nmodel: {type: tree_encoder, composition: "
+                     "child_fold, attention: tree_distance}\n"),
+            "t.yaml:2:65: model.attention: child_fold does not attend; leave attention out");
   EXPECT_EQ(error_of("task: {name: listops}\nmodel: {type: tree_encoder, d_model: 16, heads: 2, "
                      "max_depth: 8, max_branch: 5, position: tree}\n"),
             "t.yaml:2:78: model.max_branch: tree positions need d_model >= max_depth * "
