@@ -303,8 +303,8 @@ TEST(ChildFold, BatchedLevelsEqualANaiveRecursionOneNodeAtATime) {
         testing::expect_values(select(select(h, 0, b), 0, i), std::vector<float>(C, 0.0f), 0.0f);
         continue;
       }
-      testing::expect_values(select(select(h, 0, b), 0, i),
-                             naive(layer, x, t, b, i).to_vector(), 1e-5f);
+      testing::expect_values(select(select(h, 0, b), 0, i), naive(layer, x, t, b, i).to_vector(),
+                             1e-5f);
     }
   }
 }
