@@ -3,10 +3,40 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
 #include "framework/gradcheck.h"
 #include "framework/tensor.h"
 
 namespace heed::testing {
+
+// A fixture with a fresh directory per test (named by the process and the test, so parallel
+// ctest runs do not collide), removed afterwards; write() puts a file in it.
+class TempDirTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("heed_test_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->test_suite_name() + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  // Writes `bytes` to dir_/name and returns its path.
+  std::string write(const std::string& name, const std::string& bytes) {
+    const std::string path = (dir_ / name).string();
+    std::ofstream(path, std::ios::binary) << bytes;
+    return path;
+  }
+
+  std::filesystem::path dir_;
+};
 
 // A leaf input for gradcheck: values from a seed, requires_grad set.
 inline Tensor input(const Shape& shape, uint64_t seed, float std = 1.0f) {

@@ -74,9 +74,11 @@ Tensor naive(const Layer& layer, const Tensor& x, const Tree& t, int64_t b, int6
   return layer.compose(xi, children, Tensor::zeros({1, K}, DType::I32));
 }
 
-TEST(ChildAttention, BatchedLevelsEqualANaiveRecursionOneNodeAtATime) {
+// A layer's batched bottom-up pass against naive(), node by node; padding rows exactly 0.
+template <class Layer>
+void expect_batched_equals_naive() {
   seed_init(2);
-  ChildAttentionLayer layer(tiny_layer());
+  Layer layer(tiny_layer());
   randomize(layer, 100);
   layer.eval();
   const TreeBatch batch = random_tree_batch({12, 7, 1, 9}, 3);
@@ -97,6 +99,10 @@ TEST(ChildAttention, BatchedLevelsEqualANaiveRecursionOneNodeAtATime) {
                              1e-5f);
     }
   }
+}
+
+TEST(ChildAttention, BatchedLevelsEqualANaiveRecursionOneNodeAtATime) {
+  expect_batched_equals_naive<ChildAttentionLayer>();
 }
 
 TEST(ChildAttention, ALeafAttendsToNothingAndWeightsCoverExactlyTheChildren) {
@@ -285,28 +291,7 @@ TEST(TreeClassifier, BadConfigsAreErrorsNamingTheKey) {
 // ---- child_fold (experimental) ----
 
 TEST(ChildFold, BatchedLevelsEqualANaiveRecursionOneNodeAtATime) {
-  seed_init(2);
-  ChildFoldLayer layer(tiny_layer());
-  randomize(layer, 100);
-  layer.eval();
-  const TreeBatch batch = random_tree_batch({12, 7, 1, 9}, 3);
-  const int64_t B = 4, N = 12;
-  Tensor x = Tensor::randn({B, N, C}, 5);
-  NoGradGuard no_grad;
-  Tensor h = layer.forward(x, batch);
-  ASSERT_EQ(h.shape(), (Shape{B, N, C}));
-  for (int64_t b = 0; b < B; ++b) {
-    const Tree& t = batch.trees[b];
-    for (int64_t i = 0; i < N; ++i) {
-      SCOPED_TRACE("tree " + std::to_string(b) + " node " + std::to_string(i));
-      if (i >= t.size()) {
-        testing::expect_values(select(select(h, 0, b), 0, i), std::vector<float>(C, 0.0f), 0.0f);
-        continue;
-      }
-      testing::expect_values(select(select(h, 0, b), 0, i), naive(layer, x, t, b, i).to_vector(),
-                             1e-5f);
-    }
-  }
+  expect_batched_equals_naive<ChildFoldLayer>();
 }
 
 TEST(ChildFold, GradcheckOfAllParameters) {

@@ -13,6 +13,7 @@
 #include "datasets/bucketing.h"
 #include "datasets/file_task.h"
 #include "framework/io/atomic_file.h"
+#include "tests/test_util.h"
 #include "train/commands.h"
 #include "train/config.h"
 #include "train/run_loader.h"
@@ -22,22 +23,8 @@ namespace heed {
 namespace {
 namespace fs = std::filesystem;
 
-class FileTaskTest : public ::testing::Test {
+class FileTaskTest : public testing::TempDirTest {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("heed_file_task_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  std::string write(const std::string& name, const std::string& bytes) {
-    const std::string path = (dir_ / name).string();
-    std::ofstream(path, std::ios::binary) << bytes;
-    return path;
-  }
   // The message of the heed::Error that reading `path` as a TSV file throws.
   static std::string tsv_error(const std::string& path) {
     try {
@@ -55,8 +42,6 @@ class FileTaskTest : public ::testing::Test {
     }
     return "(accepted)";
   }
-
-  fs::path dir_;
 };
 
 // A spec from its files and lengths (designated initializers would warn about the rest).

@@ -14,6 +14,7 @@
 
 #include "datasets/tree_file_task.h"
 #include "framework/io/atomic_file.h"
+#include "tests/test_util.h"
 #include "train/commands.h"
 #include "train/config.h"
 #include "train/run_loader.h"
@@ -23,22 +24,8 @@ namespace heed {
 namespace {
 namespace fs = std::filesystem;
 
-class TreeFileTaskTest : public ::testing::Test {
+class TreeFileTaskTest : public testing::TempDirTest {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("heed_tree_file_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  std::string write(const std::string& name, const std::string& bytes) {
-    const std::string path = (dir_ / name).string();
-    std::ofstream(path, std::ios::binary) << bytes;
-    return path;
-  }
   static FileTaskSpec spec(const std::string& train, const std::string& valid = "",
                            const std::string& vocab_file = "", int64_t max_len = 1 << 16) {
     FileTaskSpec s;
@@ -56,8 +43,6 @@ class TreeFileTaskTest : public ::testing::Test {
     }
     return "(accepted)";
   }
-
-  fs::path dir_;
 };
 
 TEST_F(TreeFileTaskTest, ReadsClassExamples) {
