@@ -4,8 +4,10 @@
 set -euo pipefail
 heed_packages=(cmake ninja-build g++ pkg-config libdnnl-dev ocl-icd-opencl-dev libeigen3-dev
   libcli11-dev libyaml-cpp-dev libgtest-dev libbenchmark-dev libstb-dev nlohmann-json3-dev)
-# Test-only packages: PyTorch (reference checks) and clang (sanitizer/fuzz build).
-heed_test_packages=(python3 python3-torch clang libclang-rt-14-dev)
+# Test-only packages: PyTorch (reference checks and benchmarks/compare.sh) and clang
+# (sanitizer/fuzz build). Debian's torch calls whatever libblas.so.3 provides; without
+# libopenblas0-pthread that is netlib's reference BLAS, 5-10x slower.
+heed_test_packages=(python3 python3-torch libopenblas0-pthread clang libclang-rt-14-dev)
 
 heed_install_missing() {
   local missing=()

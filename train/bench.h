@@ -1,6 +1,6 @@
 // `heed bench`: times whole training steps of the PyTorch reference's workloads
-// (../shared/bench/torch_reference.py: copy-tiny, sort-small, long-lm) so the two can be compared
-// side by side (../shared/bench/compare.sh). Same model, data distribution, dropout sites and
+// (benchmarks/torch_reference.py: copy-tiny, sort-small, long-lm) so the two can be compared
+// side by side (benchmarks/compare.sh). Same model, data distribution, dropout sites and
 // AdamW settings as the reference; heed's own generator supplies initialization, dropout and data.
 #pragma once
 

@@ -1,5 +1,5 @@
 // heed's seq2seq and decoder models against the PyTorch reference models of
-// ../shared/bench/torch_reference.py, both ways (eval mode, so no dropout):
+// benchmarks/torch_reference.py, both ways (eval mode, so no dropout):
 //   heed's weights loaded into torch, and torch's weights loaded into heed, give the same
 //   logits, loss, every parameter gradient and parameters after one AdamW step, within 1e-4
 //   relative (|difference| ≤ 1e-4 · max |torch value| per tensor, elementwise; after the AdamW

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""heed <-> PyTorch equivalence of the reference models (../shared/bench/torch_reference.py).
+"""heed <-> PyTorch equivalence of the reference models (benchmarks/torch_reference.py).
 
   torch_equivalence.py check DIR   DIR holds heed's files (see below): load heed's weights into
       the torch model, recompute everything and compare; exit 1 with a message on a mismatch.
@@ -19,6 +19,7 @@ g is at the level of rounding noise (the key part of in_proj_bias has an exactly
 gradient: softmax ignores a shift shared by all keys). The allowance is that difference itself,
 lr * |u(g_heed) - u(g_torch)| with u(g) = g / (|g| + eps), computed from the two gradients.
 """
+import importlib.util
 import json
 import os
 import struct
@@ -26,10 +27,18 @@ import sys
 
 import torch
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-BENCH = os.environ.get("HEED_SHARED_BENCH", os.path.join(HERE, "..", "..", "..", "shared", "bench"))
-sys.path.insert(0, BENCH)
-import torch_reference as ref  # noqa: E402
+
+def load_reference():
+    """The repository's own reference module, found beside this file's tree (tests/tools/..)."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    path = os.path.join(here, os.pardir, os.pardir, "benchmarks", "torch_reference.py")
+    spec = importlib.util.spec_from_file_location("heed_torch_reference", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+ref = load_reference()
 
 DTYPES = {"F32": (torch.float32, 4), "I64": (torch.int64, 8), "I32": (torch.int32, 4)}
 NAMES = {torch.float32: "F32", torch.int64: "I64", torch.int32: "I32"}
@@ -69,7 +78,7 @@ def build(cfg):
     torch_cfg = dict(kind=cfg["kind"], vocab=cfg["vocab"], d_model=cfg["d_model"], nhead=cfg["nhead"],
                      enc_layers=cfg.get("enc_layers", 0), dec_layers=cfg.get("dec_layers", 0),
                      layers=cfg.get("layers", 0), d_ff=cfg["d_ff"], seq_len=cfg["seq_len"], batch=1)
-    return ref.build(torch_cfg), torch_cfg
+    return ref.build_model(torch_cfg), torch_cfg
 
 
 def run(model, cfg, case):
