@@ -436,9 +436,10 @@ Tensor RnnAttentionStepper::next_logits(const Tensor& tokens, int64_t offset) {
   // Recomputation replays the decoder from s_0 over every token so far.
   const Tensor& feed = incremental_ ? tokens : history_.append(tokens);
   Tensor state = incremental_ ? state_ : memory_.initial;
+  const int64_t first = incremental_ ? offset : 0;  // the position of feed's first token
   Tensor logits;
   for (int64_t t = 0; t < feed.size(1); ++t) {
-    RnnStepOutput o = model_.step(select(feed, 1, t), state, memory_);
+    RnnStepOutput o = model_.step(select(feed, 1, t), state, memory_, first + t);
     state = o.state;
     logits = o.logits;
   }
@@ -449,7 +450,7 @@ Tensor RnnAttentionStepper::next_logits(const Tensor& tokens, int64_t offset) {
 void RnnAttentionStepper::reorder(const std::vector<int64_t>& rows) {
   NoGradGuard no_grad;
   Tensor index = row_index(rows, state_.size(0));
-  for (Tensor* t : {&memory_.annotations, &memory_.keys, &memory_.mask, &memory_.initial, &state_})
+  for (Tensor* t : {&memory_.annotations, &memory_.padding, &memory_.initial, &state_})
     if (t->defined()) *t = index_select(*t, 0, index);
   history_.reorder(index);
 }

@@ -163,7 +163,7 @@ class RnnAttentionStepper final : public StepModel {
   Tensor src_, src_padding_;
   bool incremental_;
   RnnMemory memory_;
-  Tensor state_;  // (R, H)
+  Tensor state_;  // (R, L, H)
   TokenHistory history_;
   int64_t fed_ = 0;
 };

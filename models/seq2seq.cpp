@@ -57,6 +57,18 @@ Tensor Seq2Seq::decode(const Tensor& dec_in, const Tensor& memory, const Tensor&
   return out_->forward(h);
 }
 
+std::vector<Tensor> Seq2Seq::cross_attention(const Tensor& dec_in, const Tensor& memory,
+                                             const Tensor& src_padding) const {
+  NoGradGuard no_grad;
+  AttentionContext self_ctx, cross_ctx;
+  self_ctx.causal = true;
+  cross_ctx.key_padding = src_padding;
+  std::vector<Tensor> weights;
+  transformer_->decoder->forward(embed_->forward(dec_in), memory, self_ctx, cross_ctx, nullptr,
+                                 &weights);
+  return weights;
+}
+
 std::vector<Tensor> Seq2Seq::encoder_attention(const Tensor& src, const Tensor& src_padding) const {
   NoGradGuard no_grad;
   AttentionContext ctx;

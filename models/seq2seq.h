@@ -1,5 +1,5 @@
 // Encoder–decoder transformer and decoder-only LM. With attention "mha" and sinusoidal
-// positions they are the reference models of ../shared/bench/torch_reference.py (Seq2SeqModel
+// positions they are the reference models of benchmarks/torch_reference.py (Seq2SeqModel
 // and CausalLM): the same parameter names, shapes, initialization and dropout sites.
 #pragma once
 
@@ -32,6 +32,10 @@ class EncoderDecoder : public Module {
   virtual Tensor decode(const Tensor& dec_in, const Tensor& memory,
                         const Tensor& memory_padding = Tensor(),
                         std::vector<KVCache>* caches = nullptr, int64_t offset = 0) const = 0;
+  // The decoder's cross-attention weights for dec_in over the memory, one (B, H, T, S) per
+  // layer (undefined where the variant returns none); no autograd, the module's mode as it is.
+  virtual std::vector<Tensor> cross_attention(const Tensor& dec_in, const Tensor& memory,
+                                              const Tensor& memory_padding = Tensor()) const = 0;
 };
 
 // Parameters: embed.embed.weight (shared by encoder and decoder inputs), transformer.encoder.*,
@@ -43,6 +47,8 @@ class Seq2Seq : public EncoderDecoder {
   Tensor encode(const Tensor& src, const Tensor& src_padding = Tensor()) const;
   Tensor decode(const Tensor& dec_in, const Tensor& memory, const Tensor& src_padding = Tensor(),
                 std::vector<KVCache>* caches = nullptr, int64_t offset = 0) const override;
+  std::vector<Tensor> cross_attention(const Tensor& dec_in, const Tensor& memory,
+                                      const Tensor& src_padding = Tensor()) const override;
   Tensor forward(const Tensor& src, const Tensor& dec_in,
                  const Tensor& src_padding = Tensor()) const {
     return decode(dec_in, encode(src, src_padding), src_padding);

@@ -54,13 +54,17 @@ DecoderLayer::DecoderLayer(const LayerConfig& c) : dropout_(c.dropout) {
 }
 
 Tensor DecoderLayer::forward(const Tensor& x, const Tensor& memory,
-                             const AttentionContext& self_ctx,
-                             const AttentionContext& cross_ctx) const {
+                             const AttentionContext& self_ctx, const AttentionContext& cross_ctx,
+                             Tensor* cross_weights) const {
   const bool training = is_training();
   Tensor h = norm1_->forward(x);
   Tensor y = add(x, dropout(self_attn_->forward(h, h, h, self_ctx).out, dropout_, training));
   Tensor h2 = norm2_->forward(y);
-  y = add(y, dropout(cross_attn_->forward(h2, memory, memory, cross_ctx).out, dropout_, training));
+  AttentionContext c = cross_ctx;
+  c.need_weights = cross_weights != nullptr;
+  AttentionOutput a = cross_attn_->forward(h2, memory, memory, c);
+  if (cross_weights) *cross_weights = a.weights;
+  y = add(y, dropout(a.out, dropout_, training));
   return add(y, dropout(feed_forward(norm3_->forward(y), *linear1_, *linear2_, dropout_, training),
                         dropout_, training));
 }
@@ -96,11 +100,14 @@ Decoder::Decoder(const LayerConfig& c, int64_t num_layers) {
 }
 
 Tensor Decoder::forward(Tensor x, const Tensor& memory, AttentionContext self_ctx,
-                        const AttentionContext& cross_ctx, std::vector<KVCache>* caches) const {
+                        const AttentionContext& cross_ctx, std::vector<KVCache>* caches,
+                        std::vector<Tensor>* cross_weights) const {
   if (caches) caches->resize(layers_->size());
   for (std::size_t i = 0; i < layers_->size(); ++i) {
     self_ctx.cache = caches ? &(*caches)[i] : nullptr;
-    x = (*layers_)[i].forward(x, memory, self_ctx, cross_ctx);
+    Tensor w;
+    x = (*layers_)[i].forward(x, memory, self_ctx, cross_ctx, cross_weights ? &w : nullptr);
+    if (cross_weights) cross_weights->push_back(w);
   }
   return norm_->forward(x);
 }

@@ -49,8 +49,10 @@ class DecoderLayer : public Module {
  public:
   explicit DecoderLayer(const LayerConfig& c);
   // self (causal) attention, cross attention over memory, feed-forward; each pre-normed.
+  // cross_weights: when given, receives the cross-attention weights (B, H, T, S), undefined
+  // when the variant returns none.
   Tensor forward(const Tensor& x, const Tensor& memory, const AttentionContext& self_ctx,
-                 const AttentionContext& cross_ctx) const;
+                 const AttentionContext& cross_ctx, Tensor* cross_weights = nullptr) const;
 
  private:
   std::shared_ptr<Attention> self_attn_, cross_attn_;
@@ -78,8 +80,10 @@ class Decoder : public Module {
  public:
   Decoder(const LayerConfig& c, int64_t num_layers);
   // caches: null for full recomputation, else one per layer for the self-attention keys.
+  // cross_weights: when given, receives each layer's cross-attention weights (B, H, T, S).
   Tensor forward(Tensor x, const Tensor& memory, AttentionContext self_ctx,
-                 const AttentionContext& cross_ctx, std::vector<KVCache>* caches = nullptr) const;
+                 const AttentionContext& cross_ctx, std::vector<KVCache>* caches = nullptr,
+                 std::vector<Tensor>* cross_weights = nullptr) const;
 
  private:
   std::shared_ptr<ModuleList<DecoderLayer>> layers_;

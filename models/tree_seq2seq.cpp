@@ -33,6 +33,17 @@ Tensor TreeSeq2Seq::decode(const Tensor& dec_in, const Tensor& memory, const Ten
       decoder_->forward(embed_->forward(dec_in, offset), memory, self_ctx, cross_ctx, caches));
 }
 
+std::vector<Tensor> TreeSeq2Seq::cross_attention(const Tensor& dec_in, const Tensor& memory,
+                                                 const Tensor& memory_padding) const {
+  NoGradGuard no_grad;
+  AttentionContext self_ctx, cross_ctx;
+  self_ctx.causal = true;
+  cross_ctx.key_padding = memory_padding;
+  std::vector<Tensor> weights;
+  decoder_->forward(embed_->forward(dec_in), memory, self_ctx, cross_ctx, nullptr, &weights);
+  return weights;
+}
+
 std::vector<Tensor> TreeSeq2Seq::encoder_attention(const TreeBatch& batch) const {
   NoGradGuard no_grad;
   std::vector<Tensor> weights;

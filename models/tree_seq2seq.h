@@ -26,6 +26,8 @@ class TreeSeq2Seq : public EncoderDecoder {
   Tensor encode(const TreeBatch& batch) const { return encoder_->forward(batch); }
   Tensor decode(const Tensor& dec_in, const Tensor& memory, const Tensor& memory_padding = Tensor(),
                 std::vector<KVCache>* caches = nullptr, int64_t offset = 0) const override;
+  std::vector<Tensor> cross_attention(const Tensor& dec_in, const Tensor& memory,
+                                      const Tensor& memory_padding = Tensor()) const override;
   // dec_in: (B, T) -> logits (B, T, V).
   Tensor forward(const TreeBatch& batch, const Tensor& dec_in) const {
     return decode(dec_in, encode(batch), batch.node_pad);

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <sstream>
 
@@ -47,6 +48,43 @@ void print_attention(const std::vector<Tensor>& maps, const std::vector<std::str
   }
 }
 
+// Prints the decoder's attention over the source per layer and head: one line per output step
+// (labelled with the token it writes, $ for EOS), one column per source position.
+void print_cross_attention(const CrossAttentionMaps& maps) {
+  std::size_t width = 4;  // "0.00" and every label, right-aligned
+  for (const auto* labels : {&maps.rows, &maps.columns})
+    for (const std::string& s : *labels) width = std::max(width, s.size());
+  const int w = static_cast<int>(width);
+  for (std::size_t layer = 0; layer < maps.layers.size(); ++layer) {
+    const Tensor& a = maps.layers[layer];  // (1, H, T + 1, S)
+    if (!a.defined()) {
+      std::printf("cross-attention layer %zu: its attention variant returns no weights\n", layer);
+      continue;
+    }
+    for (int64_t head = 0; head < a.size(1); ++head) {
+      std::printf(
+          "cross-attention layer %zu head %lld (rows: output tokens, $ is EOS; "
+          "columns: source tokens)\n%*s",
+          layer, static_cast<long long>(head), w, "");
+      for (const std::string& c : maps.columns) std::printf(" %*s", w, c.c_str());
+      std::printf("\n");
+      for (int64_t i = 0; i < a.size(2); ++i) {
+        const std::size_t r = static_cast<std::size_t>(i);
+        std::printf("%*s", w, r < maps.rows.size() ? maps.rows[r].c_str() : "");
+        for (int64_t j = 0; j < a.size(3); ++j) std::printf(" %*.2f", w, a.at({0, head, i, j}));
+        std::printf("\n");
+      }
+    }
+  }
+}
+
+// What --attention prints for an example whose target is the model's output: the encoder's
+// self-attention, then the decoder's cross-attention.
+void print_attention_maps(TaskModel& model, const Example& e) {
+  print_attention(model.attention_maps(e), model.attention_labels(e));
+  print_cross_attention(model.cross_attention_maps(e));
+}
+
 // A tree task's input is an S-expression over its vocabulary, e.g. "[MAX 2 9 [MIN 4 7 ] 0 ]";
 // the output is the class (listops, tree_eval) or the node labels (tree_traversal).
 int predict_tree(LoadedRun& run, const TreeTask& task, const PredictArgs& args) {
@@ -80,8 +118,7 @@ int predict_tree(LoadedRun& run, const TreeTask& task, const PredictArgs& args) 
                h.finished ? "" : " (stopped at max_len, no EOS)");
   if (args.attention) {
     e.target = h.tokens;
-    std::vector<std::string> labels = run.model->attention_labels(e);
-    print_attention(run.model->attention_maps(e), labels);
+    print_attention_maps(*run.model, e);
   }
   return 0;
 }
@@ -188,24 +225,10 @@ int run_predict(const PredictArgs& args) {
   std::fprintf(stderr, "log-prob %.4f%s\n", h.log_prob,
                h.finished ? "" : " (stopped at max_len, no EOS)");
   if (args.attention) {
-    e.target = h.tokens;  // a decoder-only model attends over "source BOS output"
-    std::vector<Tensor> maps = run.model->attention_maps(e);
-    if (maps.empty()) std::fprintf(stderr, "this model has no self-attention to show\n");
-    for (std::size_t layer = 0; layer < maps.size(); ++layer) {
-      const Tensor& w = maps[layer];  // (1, H, T, T)
-      if (!w.defined()) {             // capability returns_weights = false
-        std::printf("layer %zu: its attention variant returns no weights\n", layer);
-        continue;
-      }
-      for (int64_t head = 0; head < w.size(1); ++head) {
-        std::printf("layer %zu head %lld (rows: queries, columns: keys)\n", layer,
-                    static_cast<long long>(head));
-        for (int64_t i = 0; i < w.size(2); ++i) {
-          for (int64_t j = 0; j < w.size(3); ++j) std::printf(" %.2f", w.at({0, head, i, j}));
-          std::printf("\n");
-        }
-      }
-    }
+    // The model's output as the target: a decoder-only model attends over "source BOS output",
+    // an encoder-decoder's cross-attention shows where it looked for each token it wrote.
+    e.target = h.tokens;
+    print_attention_maps(*run.model, e);
   }
   return 0;
 }

@@ -13,10 +13,13 @@
 #include <set>
 #include <sstream>
 
+#include "datasets/tasks.h"
+#include "datasets/tree_tasks.h"
 #include "framework/io/atomic_file.h"
 #include "framework/text.h"
 #include "models/attention/attention.h"
 #include "train/default_config.h"
+#include "train/model_types.h"
 
 namespace heed {
 namespace {
@@ -29,15 +32,19 @@ using OneOf = std::vector<std::string>;
 
 const OneOf kStopMetrics = {"exact_seq_acc", "token_acc", "accuracy", "loss"};
 
+// Every task `heed list tasks` shows, generated or read from files.
+OneOf task_names() {
+  OneOf names;
+  for (const TaskInfo& t : task_list()) names.push_back(t.name);
+  for (const TaskInfo& t : tree_task_list()) names.push_back(t.name);
+  return names;
+}
+
 // ---- the schema: every key, once ----
 
 template <class V>
 void visit(V& v, TaskConfig& t) {
-  v.field("name", t.name,
-          "task to train: copy | reverse | sort | addition | file | listops | tree_eval | "
-          "tree_traversal (heed list tasks)",
-          OneOf{"copy", "reverse", "sort", "addition", "file", "listops", "tree_eval",
-                "tree_traversal"});
+  v.field("name", t.name, "task to train (heed list tasks)", task_names());
   v.field(
       "vocab", t.vocab,
       "vocabulary size incl. pad/bos/eos (data tokens are 3..vocab-1); addition fixes it at 14, "
@@ -87,15 +94,19 @@ void visit(V& v, TaskConfig& t) {
 
 template <class V>
 void visit(V& v, ModelConfig& m) {
-  v.field("type", m.type,
-          "model family: seq2seq | decoder | classifier | tree_encoder (heed list models)",
-          OneOf{"seq2seq", "decoder", "classifier", "tree_encoder"});
-  v.field("d_model", m.d_model, "width of the residual stream", Range{1, 1 << 16});
-  v.field("heads", m.heads, "attention heads (d_model must divide evenly)", Range{1, 1024});
+  v.field("type", m.type, "model family (heed list models)", model_type_names());
+  v.field("d_model", m.d_model,
+          "width of the residual stream (rnn: the GRUs' hidden size and the embeddings' width)",
+          Range{1, 1 << 16});
+  v.field("heads", m.heads, "attention heads (d_model must divide evenly; rnn: one, not read)",
+          Range{1, 1024});
   v.field("d_ff", m.d_ff, "feed-forward hidden width", Range{1, 1 << 18});
   v.field("encoder_layers", m.encoder_layers,
-          "encoder layers (seq2seq, classifier; tree_encoder: its layers)", Range{0, 256});
-  v.field("decoder_layers", m.decoder_layers, "decoder layers", Range{1, 256});
+          "encoder layers (seq2seq, classifier; tree_encoder: its layers; rnn: stacked GRU "
+          "layers)",
+          Range{0, 256});
+  v.field("decoder_layers", m.decoder_layers, "decoder layers (rnn: stacked GRU layers)",
+          Range{1, 256});
   v.field("dropout", m.dropout, "dropout probability (training only)", Range{0, 0.99});
   v.field("position", m.position,
           "positions: sinusoidal | learned | none | tree (tree_encoder: Shiv & Quirk's tree "
@@ -103,7 +114,8 @@ void visit(V& v, ModelConfig& m) {
           OneOf{"sinusoidal", "learned", "none", "tree"});
   v.field("max_len", m.max_len, "longest sequence for learned positions", Range{1, 1 << 20});
   v.field("attention", m.attention,
-          "attention variant: {type: NAME, OPTION: VALUE, ...} (heed list attention)");
+          "attention variant: {type: NAME, OPTION: VALUE, ...} (heed list attention; rnn: its "
+          "one-head cross-attention, a variant with capability cross, additive when not named)");
   v.field("pooling", m.pooling,
           "classifier: mean | first; tree_encoder: root | mean (over the nodes)",
           OneOf{"mean", "first", "root"});
@@ -140,7 +152,9 @@ void visit(V& v, ScheduleConfig& s) {
   v.field("type", s.type,
           "constant | cosine (linear warmup, cosine decay to min_lr) | inverse_sqrt",
           OneOf{"constant", "cosine", "inverse_sqrt"});
-  v.field("warmup", s.warmup, "linear warmup steps", Range{0, 1e9});
+  v.field("warmup", s.warmup,
+          "linear warmup steps (one longer than train.steps is clamped to it, with a note)",
+          Range{0, 1e9});
   v.field("min_lr", s.min_lr, "final learning rate of the cosine schedule", Range{0, 10});
 }
 
@@ -432,7 +446,23 @@ class Writer {
 
 // ---- reference ----
 
-class Documenter {
+// Walks the schema keeping the dotted path of the current section in prefix_ ("train.optimizer.").
+template <class Derived>
+class PathVisitor {
+ public:
+  template <class S>
+  void section(const char* key, S& s) {
+    const std::string saved = prefix_;
+    prefix_ += std::string(key) + ".";
+    visit(static_cast<Derived&>(*this), s);
+    prefix_ = saved;
+  }
+
+ protected:
+  std::string prefix_;
+};
+
+class Documenter : public PathVisitor<Documenter> {
  public:
   template <class T, class... Rest>
   void field(const char* key, const T& v, const char* doc, const Rest&...) {
@@ -445,14 +475,7 @@ class Documenter {
       meaning += *c == '|' ? std::string("\\|") : std::string(1, *c);
     rows_ += "| `" + prefix_ + key + "` | `" + std::string(e.c_str()) + "` | " + meaning + " |\n";
   }
-  template <class S>
-  void section(const char* key, S& s) {
-    std::string saved = prefix_;
-    prefix_ += std::string(key) + ".";
-    visit(*this, s);
-    prefix_ = saved;
-  }
-  std::string rows_, prefix_;
+  std::string rows_;
 
  private:
   template <class T>
@@ -467,6 +490,22 @@ class Documenter {
   static void write(YAML::Emitter& e, const AttentionSpec& a) {
     e << YAML::BeginMap << YAML::Key << "type" << YAML::Value << a.type << YAML::EndMap;
   }
+};
+
+// ---- choices: the keys that take one of a list of names ----
+
+class ChoiceCollector : public PathVisitor<ChoiceCollector> {
+ public:
+  template <class T, class... Rest>
+  void field(const char*, const T&, const char*, const Rest&...) {}
+  void field(const char* key, const std::string&, const char* doc, const OneOf& allowed) {
+    if (!allowed.empty()) choices_.push_back({prefix_ + key, doc, allowed});
+  }
+  void field(const char* key, const std::map<std::string, double>&, const char* doc,
+             const OneOf& keys) {
+    choices_.push_back({prefix_ + key, doc, keys});
+  }
+  std::vector<ConfigChoice> choices_;
 };
 
 // ---- overrides and cross-field checks ----
@@ -599,6 +638,26 @@ void check_tree_keys(const Config& c, bool tree_attention, const std::string& at
     fail("model.pooling", "only classifier and tree_encoder pool");
 }
 
+// The rnn model (train/rnn_task_model.h) reads d_model, the layers, dropout and attention; a
+// key of the transformer or tree models set to anything but its default is a mistake to report,
+// not to ignore (a resolved config lists every key with its default, so presence cannot tell).
+template <class Fail>
+void check_rnn_keys(const ModelConfig& m, Fail&& fail) {
+  const ModelConfig d;
+  for (const auto& [key, set] : {std::pair{"model.heads", m.heads != d.heads},
+                                 {"model.d_ff", m.d_ff != d.d_ff},
+                                 {"model.position", m.position != d.position},
+                                 {"model.max_len", m.max_len != d.max_len},
+                                 {"model.pooling", m.pooling != d.pooling},
+                                 {"model.max_depth", m.max_depth != d.max_depth},
+                                 {"model.max_branch", m.max_branch != d.max_branch}})
+    if (set)
+      fail(key,
+           "model.type rnn does not read it (a GRU has no heads, feed-forward or positions; "
+           "its attention has one head); leave it out");
+  if (m.encoder_layers < 1) fail("model.encoder_layers", "rnn needs at least 1");
+}
+
 // Relative data paths against the directory of the file that named them; overrides against the
 // current directory, as any command-line path.
 void resolve_paths(TaskConfig& t, const Source& src) {
@@ -627,7 +686,8 @@ void check_cross_fields(const Config& c, const Source& src,
           ":" + std::to_string(m->second.line + 1) + ":" + std::to_string(m->second.column + 1);
     throw ConfigError(where + ": " + key + ": " + what);
   };
-  if (c.model.d_model % c.model.heads != 0)
+  const bool rnn = c.model.type == "rnn";
+  if (!rnn && c.model.d_model % c.model.heads != 0)
     fail("model.heads", "d_model " + std::to_string(c.model.d_model) +
                             " is not divisible by heads " + std::to_string(c.model.heads));
   if (c.task.min_len > c.task.max_len)
@@ -638,21 +698,25 @@ void check_cross_fields(const Config& c, const Source& src,
   check_file_task(c.task, fail);
   if (c.model.type == "seq2seq" && c.model.encoder_layers < 1)
     fail("model.encoder_layers", "seq2seq needs at least 1");
-  if (c.train.schedule.type == "cosine" && c.train.schedule.warmup >= c.train.steps)
-    fail("train.schedule.warmup", "warmup must be shorter than train.steps");
-  bool tree_attention = false;
+  if (rnn) check_rnn_keys(c.model, fail);
+  AttentionCapabilities caps;
   try {
-    AttentionConfig ac{8 * c.model.heads, c.model.heads, 0.0f, {}};
+    const int64_t heads = rnn ? 1 : c.model.heads;  // rnn attends with one head
+    AttentionConfig ac{8 * heads, heads, 0.0f, {}};
     for (const auto& [k, v] : c.model.attention.options) ac.extra.set(k, v);
     // A small instance: checks the name and options.
-    tree_attention = make_attention(c.model.attention.type, ac)->capabilities().needs_tree;
+    caps = make_attention(c.model.attention.type, ac)->capabilities();
   } catch (const ConfigError&) {
     throw;
   } catch (const Error& e) {
     fail("model.attention", e.what());
   }
-  check_tree_keys(c, tree_attention,
-                  marks.count("model.attention.type") ? "model.attention.type" : "model.attention",
+  const std::string attention_key =
+      marks.count("model.attention.type") ? "model.attention.type" : "model.attention";
+  if (rnn && !caps.cross)
+    fail(attention_key, "rnn cross-attends to the source; '" + c.model.attention.type +
+                            "' has no capability cross (heed list attention)");
+  check_tree_keys(c, caps.needs_tree, attention_key,
                   marks.count("model.type") || src.overrides.count("model.type"), fail);
 }
 
@@ -689,6 +753,9 @@ Config parse_config(const std::string& yaml, const std::string& source,
   } catch (const YAML::Exception& e) {
     throw ConfigError(source + ": " + e.msg);
   }
+  // rnn's attention is Bahdanau's unless the config names one; the resolved config says so.
+  if (c.model.type == "rnn" && !marks.count("model.attention"))
+    c.model.attention = {"additive", {}};
   check_cross_fields(c, src, marks);
   resolve_paths(c.task, src);
   return c;
@@ -719,6 +786,13 @@ std::string config_to_yaml(const Config& config) {
   visit(w, c);
   out << YAML::EndMap;
   return std::string(out.c_str()) + "\n";
+}
+
+std::vector<ConfigChoice> config_choices() {
+  ChoiceCollector collector;
+  Config c;
+  visit(collector, c);
+  return collector.choices_;
 }
 
 std::string config_reference() {

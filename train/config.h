@@ -98,6 +98,14 @@ Config parse_config(const std::string& yaml, const std::string& source,
                     const std::vector<std::string>& overrides = {});
 // The resolved config as YAML, every key present (defaults filled in).
 std::string config_to_yaml(const Config& config);
+// A key that takes one name from a fixed list, with the list the validation checks against (what
+// `heed list` shows, so the two cannot disagree).
+struct ConfigChoice {
+  std::string key;      // e.g. "model.position"
+  std::string meaning;  // its documentation
+  std::vector<std::string> values;
+};
+std::vector<ConfigChoice> config_choices();
 // Markdown table of every key: path, type, default, meaning.
 std::string config_reference();
 // The embedded default config (configs/copy.yaml).

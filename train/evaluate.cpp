@@ -5,6 +5,7 @@
 #include "framework/autograd.h"
 #include "framework/io/atomic_file.h"
 #include "models/decoding.h"
+#include "train/stop_signal.h"
 
 namespace heed {
 
@@ -16,6 +17,7 @@ EvalResult evaluate(TaskModel& model, const Task& task, const std::vector<Exampl
   double loss_sum = 0;
   int64_t loss_tokens = 0, right_tokens = 0, target_tokens = 0, exact = 0;
   for (std::size_t start = 0; start < examples.size(); start += batch_size) {
+    throw_if_stopping();  // Ctrl-C while training: drop the evaluation now, not at its end
     std::vector<Example> chunk(examples.begin() + start,
                                examples.begin() + std::min(examples.size(), start + batch_size));
     int64_t tokens = 0;

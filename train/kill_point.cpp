@@ -14,6 +14,18 @@
 
 namespace heed {
 
+namespace {
+
+// "KILL" | "INT" | "TERM" -> the signal number, or 0.
+int signal_named(const std::string& name) {
+  if (name == "KILL") return SIGKILL;
+  if (name == "INT") return SIGINT;
+  if (name == "TERM") return SIGTERM;
+  return 0;
+}
+
+}  // namespace
+
 void install_kill_point_from_env() {
   const char* value = std::getenv(kKillAtVariable);
   if (value == nullptr) return;
@@ -24,23 +36,24 @@ void install_kill_point_from_env() {
                                                   "checkpoint_between_renames",
                                                   "checkpoint_after_swap",
                                                   "after_step",
-                                                  "evaluation_batch"};
+                                                  "evaluation_batch",
+                                                  "report"};
   const std::string text = value;
-  const std::size_t colon = text.rfind(':');
-  const std::string point = text.substr(0, colon);
+  const std::vector<std::string> parts = split(text, ':');
   long long n = 0;
   std::size_t used = 0;
   try {
-    if (colon != std::string::npos) n = std::stoll(text.substr(colon + 1), &used);
+    if (parts.size() >= 2) n = std::stoll(parts[1], &used);
   } catch (const std::exception&) {
     used = 0;
   }
-  if (colon == std::string::npos || used == 0 || used != text.size() - colon - 1 || n < 1 ||
-      std::find(points.begin(), points.end(), point) == points.end())
+  const int signal = parts.size() == 3 ? signal_named(parts[2]) : SIGKILL;
+  if (parts.size() < 2 || parts.size() > 3 || used == 0 || used != parts[1].size() || n < 1 ||
+      signal == 0 || std::find(points.begin(), points.end(), parts[0]) == points.end())
     throw Error(std::string(kKillAtVariable) + "='" + text +
-                "': want POINT:N with N >= 1 and POINT one of " + join(points));
-  set_fault_hook([point, remaining = n](const char* at) mutable {
-    if (point == at && --remaining == 0) ::kill(::getpid(), SIGKILL);
+                "': want POINT:N[:KILL|INT|TERM] with N >= 1 and POINT one of " + join(points));
+  set_fault_hook([point = parts[0], remaining = n, signal](const char* at) mutable {
+    if (point == at && --remaining == 0) ::kill(::getpid(), signal);
   });
 }
 

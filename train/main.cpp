@@ -1,5 +1,5 @@
 // heed's command line. Exit codes: 0 success, 2 bad input (usage, files, configs, checkpoints),
-// 1 internal failure, 130 interrupted (a checkpoint was written).
+// 1 internal failure, 130 / 143 interrupted by SIGINT / SIGTERM (a checkpoint was written).
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <iostream>
@@ -16,7 +16,9 @@
 #include "train/data_command.h"
 #include "train/gradcheck_command.h"
 #include "train/kill_point.h"
+#include "train/list_command.h"
 #include "train/progress.h"
+#include "train/stop_signal.h"
 #include "train/trainer.h"
 
 namespace heed {
@@ -28,45 +30,6 @@ int run_info() {
             << "compiler: " << b.compiler << "\n"
             << "oneDNN:   " << b.onednn << "\n"
             << "threads:  " << b.threads << "\n";
-  return 0;
-}
-
-int run_list(const std::string& what) {
-  if (what == "tasks") {
-    std::vector<TaskInfo> tasks = task_list();
-    for (const TaskInfo& t : tree_task_list()) tasks.push_back(t);
-    for (const TaskInfo& t : tasks)
-      std::printf("%-15s %s\n", t.name.c_str(), t.description.c_str());
-  } else if (what == "attention") {
-    for (const AttentionVariant& v : attention_variants()) {
-      AttentionCapabilities c =
-          make_attention(v.name, AttentionConfig{8, 2, 0.0f, {}})->capabilities();
-      std::vector<std::string> caps;
-      auto add = [&](bool on, const char* name) {
-        if (on) caps.push_back(name);
-      };
-      add(c.returns_weights, "weights");
-      add(c.causal, "causal");
-      add(c.cross, "cross");
-      add(c.key_padding, "padding");
-      add(c.kv_cache, "kv_cache");
-      add(c.needs_tree, "tree");
-      std::printf("%-14s %-40s %s\n", v.name.c_str(), join(caps, ",").c_str(),
-                  v.description.c_str());
-    }
-  } else {
-    const std::pair<const char*, const char*> models[] = {
-        {"seq2seq",
-         "pre-LayerNorm encoder-decoder transformer (the reference Seq2SeqModel); with "
-         "encoder: tree, a tree encoder reads the source tree (tree_traversal, tree files)"},
-        {"decoder", "decoder-only causal LM over 'source BOS target EOS' (the reference CausalLM)"},
-        {"classifier",
-         "encoder + pooling + linear head over the flat token sequence (classification tasks)"},
-        {"tree_encoder",
-         "encoder over a tree's nodes (tree attention, tree positions or bottom-up "
-         "child_attention) + root/mean pooling + head (listops, tree_eval, tree files)"}};
-    for (const auto& [name, description] : models) std::printf("%-13s %s\n", name, description);
-  }
   return 0;
 }
 
@@ -98,7 +61,7 @@ int run_train(const std::string& config_path, const std::vector<std::string>& ov
     std::fprintf(stderr,
                  "heed: interrupted; checkpoint written. Continue with: heed train --resume %s\n",
                  s.out_dir.c_str());
-    return 130;
+    return stop_exit_code();  // 130 for SIGINT, 143 for SIGTERM
   }
   return 0;
 }
@@ -136,12 +99,12 @@ int main(int argc, char** argv) {
   CLI::App* keys = config_cmd->add_subcommand(
       "keys", "Print every config key with its default and meaning (Markdown)");
 
-  CLI::App* list =
-      app.add_subcommand("list", "List registered tasks, attention variants or models");
+  CLI::App* list = app.add_subcommand(
+      "list",
+      "List every name a config can use: tasks, attention variants, models, positions, ...");
   std::string what;
-  list->add_option("what", what, "tasks | attention | models")
-      ->required()
-      ->check(CLI::IsMember({"tasks", "attention", "models"}));
+  list->add_option("kind", what, "One kind to list (default: all): " + join(list_kinds(), " | "))
+      ->check(CLI::IsMember(list_kinds()));
 
   EvalArgs eval_args;
   CLI::App* eval_cmd =
@@ -190,7 +153,8 @@ int main(int argc, char** argv) {
   predict_cmd->add_option("--max-len", predict_args.max_len, "Longest output (default: the task's)")
       ->check(CLI::Range(int64_t{1}, int64_t{1} << 16));
   predict_cmd->add_flag("--attention", predict_args.attention,
-                        "Also print the encoder's attention maps");
+                        "Also print the attention maps: the encoder's self-attention, then "
+                        "the decoder's attention over the source while it wrote the output");
 
   DataArgs data_args;
   CLI::App* data_cmd = app.add_subcommand(
@@ -215,7 +179,8 @@ int main(int argc, char** argv) {
   export_cmd->add_option("--to", export_to, "Output file, e.g. model.safetensors")->required();
 
   CLI::App* bench_cmd = app.add_subcommand(
-      "bench", "Time training steps of a PyTorch-reference workload (../shared/bench)");
+      "bench",
+      "Time training steps of a PyTorch-reference workload (benchmarks/torch_reference.py)");
   std::string bench_workload;
   BenchOptions bench_opts;
   bool bench_as_json = false;

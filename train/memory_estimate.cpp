@@ -17,9 +17,38 @@ std::string gib(double bytes) {
   return buf;
 }
 
+// model.type rnn (models/rnn_attention.h), every width C = d_model: GRU layers of 6C² + 6C
+// (the decoder's first reads 2C), a bridge to every decoder layer, an attention of at most 4C² +
+// 5C (additive's), embeddings and the deep output (V, 3C).
+MemoryEstimate estimate_rnn(const Config& config, int64_t vocab) {
+  const ModelConfig& m = config.model;
+  const double C = static_cast<double>(m.d_model), V = static_cast<double>(vocab);
+  const double enc = static_cast<double>(m.encoder_layers),
+               dec = static_cast<double>(m.decoder_layers);
+  const double gru = 6 * C * C + 6 * C;
+  double params = (enc + dec) * gru + 3 * C * C;  // the decoder's first layer also reads c_i
+  params += dec * (C * C + C) + 4 * C * C + 5 * C + 2 * V * C + 3 * V * C + V;
+
+  // Per example and position, what backward keeps: a GRU step's gates, products and state
+  // (~16 C) per layer; per decoder step an attention over all S source positions (the additive
+  // variant's keys, values, energies and their tanh, with the copies and gradients backward
+  // makes of them: ~8 C + 3 per position); features, logits and embeddings.
+  const double B = static_cast<double>(config.train.batch_size);
+  const double S = static_cast<double>(config.task.max_len), T = S + 2;
+  double activations = B * (enc * S + dec * T) * 16 * C;
+  activations += B * T * S * (8 * C + 3) + B * T * (3 * V + 6 * C) + B * S * C;
+
+  MemoryEstimate e;
+  e.parameters = static_cast<int64_t>(params);
+  e.parameter_bytes = 4.0 * 4.0 * params;  // float32 values, gradients and two moments (Adam)
+  e.activation_bytes = 4.0 * activations;
+  return e;
+}
+
 }  // namespace
 
 MemoryEstimate estimate_memory(const Config& config, int64_t vocab) {
+  if (config.model.type == "rnn") return estimate_rnn(config, vocab);
   const ModelConfig& m = config.model;
   const TrainConfig& t = config.train;
   const double C = static_cast<double>(m.d_model), F = static_cast<double>(m.d_ff),

@@ -7,6 +7,7 @@
 #include "models/decoding.h"
 #include "models/seq2seq.h"
 #include "train/classifier_task_model.h"
+#include "train/rnn_task_model.h"
 #include "train/tree_seq2seq_task_model.h"
 
 namespace heed {
@@ -51,6 +52,15 @@ class Seq2SeqTaskModel final : public TaskModel {
     EvalModeScope eval(model_);
     Seq2SeqBatch b = make_seq2seq_batch({e});
     return model_.encoder_attention(b.src, b.src_pad);
+  }
+
+  // dec_in is [BOS, target]: T + 1 steps, the last one writing EOS.
+  CrossAttentionMaps cross_attention_maps(const Example& e) override {
+    EvalModeScope eval(model_);
+    NoGradGuard no_grad;
+    Seq2SeqBatch b = make_seq2seq_batch({e});
+    return {model_.cross_attention(b.dec_in, model_.encode(b.src, b.src_pad), b.src_pad),
+            output_step_labels(id_labels(e.target)), id_labels(e.source)};
   }
 
  private:
@@ -126,10 +136,22 @@ class DecoderTaskModel final : public TaskModel {
 
 }  // namespace
 
+std::vector<std::string> id_labels(const std::vector<int64_t>& ids) {
+  std::vector<std::string> out;
+  for (int64_t t : ids) out.push_back(std::to_string(t));
+  return out;
+}
+
+std::vector<std::string> output_step_labels(std::vector<std::string> output) {
+  output.push_back("$");
+  return output;
+}
+
 std::unique_ptr<TaskModel> make_task_model(const Config& config, int64_t vocab) {
   if (config.model.type == "seq2seq") return std::make_unique<Seq2SeqTaskModel>(config, vocab);
   if (config.model.type == "decoder") return std::make_unique<DecoderTaskModel>(config, vocab);
-  throw ConfigError("model.type: '" + config.model.type + "' is not one of: seq2seq, decoder");
+  if (config.model.type == "rnn") return make_rnn_task_model(config, vocab);
+  throw ConfigError("model.type: '" + config.model.type + "' is not one of: seq2seq, decoder, rnn");
 }
 
 std::unique_ptr<TaskModel> make_task_model(const Config& config, const Task& task) {

@@ -2,9 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include <atomic>
 #include <chrono>
-#include <csignal>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
@@ -28,6 +26,7 @@
 #include "train/progress.h"
 #include "train/report/report.h"
 #include "train/run_loader.h"
+#include "train/stop_signal.h"
 #include "train/task_model.h"
 
 namespace heed {
@@ -35,11 +34,6 @@ namespace fs = std::filesystem;
 using json = nlohmann::json;
 
 namespace {
-
-std::atomic<bool> g_stop{false};
-extern "C" void on_signal(int) {
-  g_stop.store(true);
-}
 
 std::unique_ptr<Optimizer> make_optimizer(const OptimizerConfig& o, const NamedTensors& params) {
   if (o.type == "adamw")
@@ -49,16 +43,28 @@ std::unique_ptr<Optimizer> make_optimizer(const OptimizerConfig& o, const NamedT
   return std::make_unique<SGD>(params, o.lr, o.momentum, 0.0, o.weight_decay, o.nesterov);
 }
 
+// A warmup longer than the run is clamped to the run, as the usual schedulers do, so that a short
+// trial run (--set train.steps=2) of any config works: the rate then climbs to its peak at the
+// last step.
+int64_t effective_warmup(const TrainConfig& t) {
+  if (t.schedule.warmup <= t.steps) return t.schedule.warmup;
+  std::fprintf(stderr,
+               "heed: note: train.schedule.warmup %lld is longer than train.steps %lld; "
+               "clamped to %lld\n",
+               static_cast<long long>(t.schedule.warmup), static_cast<long long>(t.steps),
+               static_cast<long long>(t.steps));
+  return t.steps;
+}
+
 std::unique_ptr<LrSchedule> make_schedule(const TrainConfig& t) {
   const float lr = static_cast<float>(t.optimizer.lr);
+  const int64_t warmup = effective_warmup(t);
   if (t.schedule.type == "cosine")
-    return std::make_unique<WarmupCosineLr>(lr, t.schedule.warmup, t.steps,
+    return std::make_unique<WarmupCosineLr>(lr, warmup, t.steps,
                                             static_cast<float>(t.schedule.min_lr));
   if (t.schedule.type == "inverse_sqrt")
-    return std::make_unique<InverseSqrtLr>(lr, std::max<int64_t>(1, t.schedule.warmup));
-  if (t.schedule.warmup > 0)
-    return std::make_unique<WarmupCosineLr>(lr, t.schedule.warmup, t.steps,
-                                            lr);  // warmup, then flat
+    return std::make_unique<InverseSqrtLr>(lr, std::max<int64_t>(1, warmup));
+  if (warmup > 0) return std::make_unique<WarmupCosineLr>(lr, warmup, t.steps, lr);  // then flat
   return std::make_unique<ConstantLr>(lr);
 }
 
@@ -143,10 +149,6 @@ Error diverged(int64_t step, double loss, const NamedTensors& params, const fs::
 
 }  // namespace
 
-void request_stop() {
-  g_stop.store(true);
-}
-
 Config run_config(const std::string& run_dir, const std::vector<std::string>& overrides) {
   fs::path p = fs::path(run_dir) / "config.yaml";
   if (!fs::exists(p)) throw ConfigError(run_dir + ": not a heed run directory (no config.yaml)");
@@ -156,6 +158,7 @@ Config run_config(const std::string& run_dir, const std::vector<std::string>& ov
 }
 
 TrainSummary train(const Config& config, const TrainOptions& options) {
+  StopSignals stop_signals;  // first: Ctrl-C during the set-up stops the run too
   set_num_threads(static_cast<int>(config.threads));
   std::unique_ptr<Task> task = make_config_task(config);
   check_memory(config, task->vocab(),
@@ -176,6 +179,8 @@ TrainSummary train(const Config& config, const TrainOptions& options) {
   const std::string config_yaml = config_to_yaml(config);
   int64_t step = 0, skipped_steps = 0;
   double best_metric = -1;
+  bool resumed_eval_pending = false;  // the run was stopped during the evaluation of `step`
+  std::map<std::string, double> last_eval;
   if (options.resume) {
     std::string latest = latest_checkpoint(out.string());
     if (latest.empty()) throw ConfigError(config.out_dir + ": no checkpoint to resume from");
@@ -200,6 +205,8 @@ TrainSummary train(const Config& config, const TrainOptions& options) {
     global_rng() = RngState{static_cast<uint64_t>(rng[0]), static_cast<uint64_t>(rng[1])};
     if (auto it = ck.metadata.find("best_metric"); it != ck.metadata.end())
       best_metric = std::stod(it->second);
+    if (auto it = ck.metadata.find("eval_pending"); it != ck.metadata.end())
+      resumed_eval_pending = it->second == "1";
     cut_metrics(out / "metrics.jsonl", step);
     // Overrides given with --resume (e.g. more steps) become the run's config from here on.
     write_file_atomically((out / "config.yaml").string(), config_yaml);
@@ -240,7 +247,9 @@ TrainSummary train(const Config& config, const TrainOptions& options) {
 
   std::vector<Example> eval_set =
       task->eval_examples(config.seed, tc.eval_examples, config.task.min_len, config.task.max_len);
-  auto save = [&](int64_t at, const std::map<std::string, double>& eval, bool best) {
+  int64_t saved_step = options.resume ? step : -1;  // the step of the newest checkpoint
+  auto save = [&](int64_t at, const std::map<std::string, double>& eval, bool best,
+                  bool eval_pending) {
     NamedTensors state;
     for (auto& [name, t] : optimizer->state()) state.emplace_back("optimizer." + name, t);
     state.emplace_back("step", Tensor::from_ints({at}, {1}));
@@ -251,6 +260,7 @@ TrainSummary train(const Config& config, const TrainOptions& options) {
     std::map<std::string, std::string> meta = {{"config", config_yaml},
                                                {"best_metric", std::to_string(best_metric)}};
     for (const auto& [k, v] : eval) meta["eval." + k] = std::to_string(v);
+    if (eval_pending) meta["eval_pending"] = "1";
     for (const auto& [k, v] : task->metadata()) meta[k] = v;  // e.g. a file task's vocabulary
     // The best checkpoint first: a crash between the two saves then resumes from the previous
     // step checkpoint, whose best_metric makes the replayed evaluation write `best` again.
@@ -275,11 +285,9 @@ TrainSummary train(const Config& config, const TrainOptions& options) {
       fs::rename(ckpt_root / steps[i], doomed);
       fs::remove_all(doomed);
     }
+    saved_step = at;
   };
 
-  g_stop.store(false);
-  auto prev_int = std::signal(SIGINT, on_signal);
-  auto prev_term = std::signal(SIGTERM, on_signal);
   Progress progress(tc.steps, options.terminal);
   TrainSummary summary;
   summary.out_dir = config.out_dir;
@@ -289,12 +297,12 @@ TrainSummary train(const Config& config, const TrainOptions& options) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   };
   double window_tokens = 0, window_start = 0;
-  std::map<std::string, double> last_eval;
   auto report = [&](const std::string& status) {  // plots, attention maps, report.html
     std::string e = refresh_report(config.out_dir, config, *model, eval_set, status);
     if (!e.empty()) progress.message("heed: report not updated: " + e);
   };
-  while (step < tc.steps) {
+  // One optimizer step over grad_accum micro-batches; returns the mean loss.
+  auto train_step = [&]() {
     optimizer->set_lr(schedule->lr_at(step));
     double loss_value = 0;
     int64_t step_tokens = 0;
@@ -333,55 +341,67 @@ TrainSummary train(const Config& config, const TrainOptions& options) {
       window_start = now;
     }
     progress.update(step, loss_value, tok_s, now, tc.log_every);
+  };
+  // The evaluation at `step`: a metrics line, the best and stop_at, a checkpoint when one is due
+  // (or `force_save`), the report. Returns whether stop_at was reached. A stop signal during the
+  // evaluation throws Interrupted before anything is written, so the evaluation reruns on resume.
+  bool eval_running = false;  // an evaluation of `step` has started and is not written yet
+  auto evaluate_now = [&](bool force_save) {
+    eval_running = true;
+    EvalResult r = evaluate(*model, *task, eval_set, tc.batch_size);
+    std::map<std::string, double> result = {
+        {"loss", r.loss}, {"token_acc", r.token_acc}, {"exact_seq_acc", r.exact_seq_acc}};
+    if (model->classifies()) result["accuracy"] = r.exact_seq_acc;
+    json j = {{"step", step}, {"eval", result}};
+    for (int64_t len : config.task.eval_lengths) {
+      std::vector<Example> ex = generate(*task, config.seed, 2 + len, 0,
+                                         std::min<int64_t>(tc.eval_examples, 1000), len, len);
+      EvalResult rl = evaluate(*model, *task, ex, tc.batch_size);
+      j["eval_length_" + std::to_string(len)] = {
+          {"loss", rl.loss}, {"token_acc", rl.token_acc}, {"exact_seq_acc", rl.exact_seq_acc}};
+    }
+    metrics.write(j);  // from here on the evaluation counts as done
+    eval_running = false;
+    last_eval = result;
+    progress.set_eval(eval_summary(r, model->classifies()));
+    progress.message("step " + std::to_string(step) + ": " + eval_summary(r, model->classifies()));
+    const bool best = r.exact_seq_acc > best_metric;
+    if (best) best_metric = r.exact_seq_acc;
+    const bool target_reached = reached(tc.stop_at, last_eval);
+    if (force_save || best || target_reached || step % tc.checkpoint_every == 0 || step == tc.steps)
+      save(step, last_eval, best, false);
+    report("training, at step " + std::to_string(step));
+    return target_reached;
+  };
 
-    const bool out_of_time = tc.max_minutes > 0 && now / 60.0 >= tc.max_minutes;
-    const bool stopping = g_stop.load();
-    bool stop_now = false;
-    if (step % tc.eval_every == 0 || step == tc.steps || out_of_time) {
-      EvalResult r = evaluate(*model, *task, eval_set, tc.batch_size);
-      last_eval = {
-          {"loss", r.loss}, {"token_acc", r.token_acc}, {"exact_seq_acc", r.exact_seq_acc}};
-      if (model->classifies()) last_eval["accuracy"] = r.exact_seq_acc;
-      json j = {{"step", step}, {"eval", last_eval}};
-      for (int64_t len : config.task.eval_lengths) {
-        std::vector<Example> ex = generate(*task, config.seed, 2 + len, 0,
-                                           std::min<int64_t>(tc.eval_examples, 1000), len, len);
-        EvalResult rl = evaluate(*model, *task, ex, tc.batch_size);
-        j["eval_length_" + std::to_string(len)] = {
-            {"loss", rl.loss}, {"token_acc", rl.token_acc}, {"exact_seq_acc", rl.exact_seq_acc}};
+  try {
+    // A run stopped during an evaluation saved its step with the evaluation still to do.
+    if (resumed_eval_pending && evaluate_now(true)) summary.stop_reason = "stop_at";
+    while (step < tc.steps && summary.stop_reason == "steps") {
+      throw_if_stopping();
+      train_step();
+      const bool out_of_time = tc.max_minutes > 0 && elapsed() / 60.0 >= tc.max_minutes;
+      if (step % tc.eval_every == 0 || step == tc.steps || out_of_time) {
+        if (evaluate_now(false)) summary.stop_reason = "stop_at";
+      } else if (step % tc.checkpoint_every == 0) {
+        save(step, last_eval, false, false);
       }
-      metrics.write(j);
-      progress.set_eval(eval_summary(r, model->classifies()));
-      progress.message("step " + std::to_string(step) + ": " +
-                       eval_summary(r, model->classifies()));
-      const bool best = r.exact_seq_acc > best_metric;
-      if (best) best_metric = r.exact_seq_acc;
-      if (reached(tc.stop_at, last_eval)) {
-        summary.stop_reason = "stop_at";
-        stop_now = true;
-      }
-      if (best || stop_now || step % tc.checkpoint_every == 0 || step == tc.steps)
-        save(step, last_eval, best);
-      report("training, at step " + std::to_string(step));
-    } else if (step % tc.checkpoint_every == 0) {
-      save(step, last_eval, false);
+      if (out_of_time && summary.stop_reason == "steps") summary.stop_reason = "max_minutes";
+      if (summary.stop_reason == "steps") fault_point("after_step");  // crash-test hook
     }
-    if (out_of_time && !stop_now) {
-      summary.stop_reason = "max_minutes";
-      stop_now = true;
-    }
-    if (stopping && !stop_now) {
-      save(step, last_eval, false);
-      summary.stop_reason = "interrupted";
-      stop_now = true;
-    }
-    if (stop_now) break;
-    fault_point("after_step");  // a crash-test hook (train/kill_point.h)
+  } catch (const Interrupted&) {
+    // The step's checkpoint, unless it is written already; an unfinished evaluation is marked
+    // in it and reruns on resume.
+    if (saved_step != step || eval_running) save(step, last_eval, false, eval_running);
+    summary.stop_reason = "interrupted";
   }
-  report("stopped (" + summary.stop_reason + ") after step " + std::to_string(step));
+  if (summary.stop_reason != "interrupted") {
+    try {
+      report("stopped (" + summary.stop_reason + ") after step " + std::to_string(step));
+    } catch (const Interrupted&) {  // the run is complete and saved: only the report is skipped
+    }
+  }
   progress.finish();
-  std::signal(SIGINT, prev_int);
-  std::signal(SIGTERM, prev_term);
   summary.steps = step;
   summary.skipped_steps = skipped_steps;
   summary.eval = last_eval;

@@ -7,7 +7,10 @@
 //   out_dir/checkpoints/best/           the checkpoint of the best evaluation
 //
 // Batch k depends only on (seed, k) and dropout on (seed, counter), so a resumed run repeats the
-// uninterrupted one. SIGINT/SIGTERM finish the current step, write a checkpoint and return.
+// uninterrupted one. SIGINT/SIGTERM (train/stop_signal.h) stop the run within about a second
+// wherever they arrive: the current step is finished and checkpointed, an evaluation under way is
+// dropped and marked in that checkpoint so that a resume reruns it, and train() returns with
+// stop_reason "interrupted".
 #pragma once
 
 #include <map>
@@ -40,8 +43,5 @@ TrainSummary train(const Config& config, const TrainOptions& options);
 // The config of an existing run directory (its config.yaml) with `overrides` applied, for
 // --resume (e.g. --set train.steps=2000 to train longer).
 Config run_config(const std::string& run_dir, const std::vector<std::string>& overrides = {});
-
-// Ask a running train() to stop after its current step (what the signal handler calls).
-void request_stop();
 
 }  // namespace heed

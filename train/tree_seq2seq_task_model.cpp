@@ -62,6 +62,18 @@ class TreeSeq2SeqTaskModel final : public TaskModel {
     return task_.node_names(e.source);
   }
 
+  // Over the node states: columns are the nodes, rows the output's atoms then EOS.
+  CrossAttentionMaps cross_attention_maps(const Example& e) override {
+    EvalModeScope eval(model_);
+    NoGradGuard no_grad;
+    TreeBatch batch = task_.to_tree_batch({e});
+    Seq2SeqBatch b = make_seq2seq_batch({e});  // its dec_in, [BOS, target]
+    std::vector<std::string> output;
+    for (int64_t t : e.target) output.push_back(task_.tree_vocab().name(t));
+    return {model_.cross_attention(b.dec_in, model_.encode(batch), batch.node_pad),
+            output_step_labels(std::move(output)), task_.node_names(e.source)};
+  }
+
  private:
   const TreeTask& task_;
   TreeSeq2Seq model_;

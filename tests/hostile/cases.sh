@@ -36,7 +36,7 @@ hostile seed_negative           seed                           train "$C/seed_ne
 hostile eval_length_zero        task.eval_lengths              train "$C/eval_length_zero.yaml"
 hostile heads_do_not_divide     model.heads                    train "$C/heads_do_not_divide.yaml"
 hostile min_len_above_max_len   task.max_len                   train "$C/min_len_above_max_len.yaml"
-hostile warmup_not_below_steps  train.schedule.warmup          train "$C/warmup_not_below_steps.yaml"
+hostile warmup_negative         train.schedule.warmup          train "$C/warmup_negative.yaml"
 
 # Unknown names and options.
 hostile unknown_task            "'copyy'"                      train "$C/unknown_task.yaml"

@@ -59,7 +59,7 @@ struct Zoo {
     r.vocab = V;
     r.embed_dim = 8;
     r.hidden = 12;
-    r.attention_dim = 10;
+    r.encoder_layers = r.decoder_layers = 2;  // stacked: beam search reorders every layer's state
     r.bidirectional = true;
     r.dropout = 0.1f;
     rnn = std::make_shared<RnnAttention>(r);

@@ -1,7 +1,9 @@
 // The model zoo: Seq2Seq, DecoderLM, Classifier and RnnAttention. Each overfits one fixed batch
 // of 8 sequences of length 6 (vocabulary 10, dropout 0) to a cross-entropy below 0.05 within
 // 400 AdamW steps, and the trained sequence models then decode that batch exactly; plus shapes,
-// parameter names, padding invariance and gradchecks of the GRU cell and of the RNN model.
+// parameter names, padding invariance and gradchecks of the GRU cell and of the RNN model
+// (stacked layers, both directions), the stacked GRU against its cells run by hand, and the RNN
+// model with every attention variant that can attend across sequences.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -11,6 +13,7 @@
 #include "framework/ops.h"
 #include "framework/optim/adam.h"
 #include "framework/random.h"
+#include "models/attention/attention.h"
 #include "models/classifier.h"
 #include "models/decoding.h"
 #include "models/rnn_attention.h"
@@ -294,12 +297,108 @@ TEST(GRUCell, Gradcheck) {
   EXPECT_TRUE(testing::passes_gradcheck(f, inputs));
 }
 
-RnnAttentionConfig tiny_rnn(bool bidirectional) {
+// ---- the stacked GRU (torch.nn.GRU) ----
+
+using NamedShapes = std::vector<std::pair<std::string, Shape>>;
+
+void expect_names_and_shapes(const Module& m, const NamedShapes& want) {
+  NamedTensors p = m.named_parameters();
+  ASSERT_EQ(p.size(), want.size());
+  for (std::size_t i = 0; i < want.size(); ++i) {
+    EXPECT_EQ(p[i].first, want[i].first) << "parameter " << i;
+    EXPECT_EQ(p[i].second.shape(), want[i].second) << want[i].first;
+  }
+}
+
+// torch.nn.GRU's names and order: per layer, per direction, w_ih, w_hh, b_ih, b_hh.
+NamedShapes gru_names(const std::string& prefix, int64_t in, int64_t h, int64_t layers, bool bi) {
+  NamedShapes out;
+  for (int64_t k = 0; k < layers; ++k)
+    for (const char* dir :
+         bi ? std::vector<const char*>{"", "_reverse"} : std::vector<const char*>{""}) {
+      const std::string s = "_l" + std::to_string(k) + dir;
+      const int64_t i = k == 0 ? in : (bi ? 2 : 1) * h;
+      out.push_back({prefix + "weight_ih" + s, {3 * h, i}});
+      out.push_back({prefix + "weight_hh" + s, {3 * h, h}});
+      out.push_back({prefix + "bias_ih" + s, {3 * h}});
+      out.push_back({prefix + "bias_hh" + s, {3 * h}});
+    }
+  return out;
+}
+
+// GRU cells holding a GRU's weights for layer k and direction `suffix`.
+std::unique_ptr<GRUCell> cell_of(const GRU& gru, int64_t k, const std::string& suffix) {
+  auto cell = std::make_unique<GRUCell>(
+      gru.parameter("weight_ih_l" + std::to_string(k) + suffix).size(1), gru.hidden_size());
+  NamedTensors mine = cell->named_parameters();
+  for (auto& [name, p] : mine) {
+    Tensor src = gru.parameter(name + "_l" + std::to_string(k) + suffix);
+    std::vector<float> v = src.to_vector();
+    std::copy(v.begin(), v.end(), p.data<float>());
+  }
+  return cell;
+}
+
+TEST(GRU, NamesShapesAndInitAreTorchs) {
+  seed_init(3);
+  for (bool bi : {false, true}) {
+    GRU gru(5, 4, 3, bi);
+    expect_names_and_shapes(gru, gru_names("", 5, 4, 3, bi));
+    for (const Tensor& p : gru.parameters())
+      for (float v : p.to_vector()) EXPECT_LE(std::abs(v), 0.5f);  // 1/√4
+  }
+}
+
+// A two-layer, two-way GRU is its cells run by hand: layer 1 reads [h→; h←] of layer 0, the
+// reverse direction runs from the last position, and the final state is [h→ last; h← first].
+TEST(GRU, StackedBidirectionalIsItsCellsByHand) {
+  seed_init(4);
+  GRU gru(3, 4, 2, true);
+  gru.eval();
+  NoGradGuard no_grad;
+  const int64_t B = 2, S = 3;
+  Tensor x = Tensor::randn({B, S, 3}, 5);
+  GRU::Output out = gru.forward(x);
+  ASSERT_EQ(out.outputs.shape(), (Shape{B, S, 8}));
+  ASSERT_EQ(out.final.shape(), (Shape{B, 8}));
+  Tensor in = x;
+  std::vector<Tensor> fwd(S), bwd(S);
+  for (int64_t k = 0; k < 2; ++k) {
+    auto f = cell_of(gru, k, ""), r = cell_of(gru, k, "_reverse");
+    Tensor hf = Tensor::zeros({B, 4}), hr = Tensor::zeros({B, 4});
+    for (int64_t t = 0; t < S; ++t) fwd[t] = hf = f->forward(select(in, 1, t), hf);
+    for (int64_t t = S - 1; t >= 0; --t) bwd[t] = hr = r->forward(select(in, 1, t), hr);
+    in = concat({stack(fwd, 1), stack(bwd, 1)}, 2);
+  }
+  testing::expect_values(out.outputs, in.to_vector(), 1e-5f);
+  testing::expect_values(out.final, concat({fwd[S - 1], bwd[0]}, 1).to_vector(), 1e-5f);
+}
+
+// step() over a one-way stack is forward() one position at a time.
+TEST(GRU, StepEqualsForward) {
+  seed_init(6);
+  GRU gru(3, 4, 3);
+  gru.eval();
+  NoGradGuard no_grad;
+  Tensor x = Tensor::randn({2, 4, 3}, 7);
+  GRU::Output out = gru.forward(x);
+  Tensor state = Tensor::zeros({2, 3, 4});
+  for (int64_t t = 0; t < 4; ++t) {
+    state = gru.step(select(x, 1, t), state);
+    testing::expect_values(select(state, 1, -1), select(out.outputs, 1, t).to_vector(), 1e-5f);
+  }
+  EXPECT_THROW(gru.step(select(x, 1, 0), Tensor::zeros({2, 2, 4})), Error);
+  EXPECT_THROW(GRU(3, 4, 2, true).step(select(x, 1, 0), Tensor::zeros({2, 2, 4})), Error);
+}
+
+// ---- RnnAttention ----
+
+RnnAttentionConfig tiny_rnn(bool bidirectional, int64_t layers = 2) {
   RnnAttentionConfig c;
   c.vocab = V;
   c.embed_dim = 16;
   c.hidden = 32;
-  c.attention_dim = 32;
+  c.encoder_layers = c.decoder_layers = layers;
   c.bidirectional = bidirectional;
   c.dropout = 0.0f;
   return c;
@@ -307,38 +406,37 @@ RnnAttentionConfig tiny_rnn(bool bidirectional) {
 
 TEST(RnnAttention, ParameterNamesAndShapes) {
   for (bool bi : {false, true}) {
+    SCOPED_TRACE(bi ? "bidirectional" : "unidirectional");
     RnnAttentionConfig c = tiny_rnn(bi);
+    c.encoder_layers = 3;
     RnnAttention m(c);
-    const int64_t E = 16, H = 32, A = 32, C = bi ? 2 * H : H;
-    std::vector<std::pair<std::string, Shape>> want = {
-        {"src_embed.weight", {V, E}},      {"tgt_embed.weight", {V, E}},
-        {"encoder.weight_ih", {3 * H, E}}, {"encoder.weight_hh", {3 * H, H}},
-        {"encoder.bias_ih", {3 * H}},      {"encoder.bias_hh", {3 * H}}};
-    if (bi)
-      for (auto [n, s] : std::vector<std::pair<std::string, Shape>>{{"weight_ih", {3 * H, E}},
-                                                                    {"weight_hh", {3 * H, H}},
-                                                                    {"bias_ih", {3 * H}},
-                                                                    {"bias_hh", {3 * H}}})
-        want.push_back({"encoder_reverse." + n, s});
-    for (auto w : std::vector<std::pair<std::string, Shape>>{{"bridge.weight", {H, H}},
-                                                             {"bridge.bias", {H}},
-                                                             {"attention.query.weight", {A, H}},
-                                                             {"attention.key.weight", {A, C}},
-                                                             {"attention.score.weight", {1, A}},
-                                                             {"decoder.weight_ih", {3 * H, E + C}},
-                                                             {"decoder.weight_hh", {3 * H, H}},
-                                                             {"decoder.bias_ih", {3 * H}},
-                                                             {"decoder.bias_hh", {3 * H}},
-                                                             {"out.weight", {V, H + C + E}},
-                                                             {"out.bias", {V}}})
+    const int64_t E = 16, H = 32, L = 2;
+    NamedShapes want = {{"src_embed.weight", {V, E}}, {"tgt_embed.weight", {V, E}}};
+    for (auto w : gru_names("encoder.", E, bi ? H / 2 : H, 3, bi)) want.push_back(w);
+    // The registered additive variant, one head of width H: v, then W (with bias), U, the
+    // value and output projections.
+    for (auto w : NamedShapes{{"bridge.weight", {L * H, H}},
+                              {"bridge.bias", {L * H}},
+                              {"attention.score_weight", {1, H}},
+                              {"attention.query_proj.weight", {H, H}},
+                              {"attention.query_proj.bias", {H}},
+                              {"attention.key_proj.weight", {H, H}},
+                              {"attention.value_proj.weight", {H, H}},
+                              {"attention.value_proj.bias", {H}},
+                              {"attention.out_proj.weight", {H, H}},
+                              {"attention.out_proj.bias", {H}}})
       want.push_back(w);
-    NamedTensors p = m.named_parameters();
-    ASSERT_EQ(p.size(), want.size()) << "bidirectional " << bi;
-    for (std::size_t i = 0; i < want.size(); ++i) {
-      EXPECT_EQ(p[i].first, want[i].first);
-      EXPECT_EQ(p[i].second.shape(), want[i].second) << want[i].first;
-    }
+    for (auto w : gru_names("decoder.", E + H, H, L, false)) want.push_back(w);
+    want.push_back({"out.weight", {V, 2 * H + E}});
+    want.push_back({"out.bias", {V}});
+    expect_names_and_shapes(m, want);
   }
+  RnnAttentionConfig odd = tiny_rnn(true);
+  odd.hidden = 31;
+  EXPECT_THROW(RnnAttention{odd}, Error);  // two halves of 31 units
+  RnnAttentionConfig window = tiny_rnn(false);
+  window.attention = "window";  // no capability cross
+  EXPECT_THROW(RnnAttention{window}, Error);
 }
 
 TEST(RnnAttention, ShapesWeightsAndPadding) {
@@ -370,12 +468,32 @@ TEST(RnnAttention, ShapesWeightsAndPadding) {
   }
 }
 
-TEST(RnnAttention, GradcheckOfTheLossWrtEveryParameter) {
+// A row's logits depend on nothing else in its batch: not on the other rows' tokens, nor on how
+// long they are (which decides how much padding this row gets).
+TEST(RnnAttention, RowsAreIndependentOfTheirBatch) {
+  seed_init(10);
+  RnnAttention m(tiny_rnn(true));
+  m.eval();
+  NoGradGuard no_grad;
+  Tensor dec = Tensor::from_ints({1, 3, 4, 5, 1, 9, 8, 7}, {2, 4});
+  Tensor first = m.forward(Tensor::from_ints({3, 4, 5}, {1, 3}), dec.slice(0, 0, 1));
+  for (const std::vector<int64_t>& other :
+       {std::vector<int64_t>{9, 9, 9, 0, 0, 0}, std::vector<int64_t>{6, 7, 8, 9, 3, 4}}) {
+    std::vector<int64_t> src = {3, 4, 5, 0, 0, 0}, pad = {0, 0, 0, 1, 1, 1};
+    src.insert(src.end(), other.begin(), other.end());
+    for (int64_t t : other) pad.push_back(t == 0);
+    Tensor both = m.forward(Tensor::from_ints(src, {2, 6}), dec, Tensor::from_ints(pad, {2, 6}));
+    testing::expect_values(both.slice(0, 0, 1), first.to_vector(), 1e-5f);
+  }
+}
+
+TEST(RnnAttention, GradcheckOfTheLossWrtEveryParameterWithStackedLayers) {
   RnnAttentionConfig c;
   c.vocab = 6;
   c.embed_dim = 3;
-  c.hidden = 3;
-  c.attention_dim = 2;
+  c.hidden = 4;
+  c.encoder_layers = 2;
+  c.decoder_layers = 2;
   c.bidirectional = true;
   c.dropout = 0.0f;
   seed_init(8);
@@ -384,13 +502,50 @@ TEST(RnnAttention, GradcheckOfTheLossWrtEveryParameter) {
   Tensor pad = Tensor::from_ints({0, 0, 0, 0, 0, 1}, {2, 3});
   Tensor dec = Tensor::from_ints({1, 5, 4, 1, 3, 3}, {2, 3});
   Tensor target = Tensor::from_ints({5, 4, 2, 3, 3, 2}, {2, 3});
-  NamedTensors named = m.named_parameters();
   std::vector<Tensor> params;
-  for (const auto& [n, p] : named) params.push_back(p);
+  for (const auto& [n, p] : m.named_parameters()) params.push_back(p);
+  EXPECT_GT(params.size(), 30u);  // both directions of two encoder layers, two decoder layers
   auto f = [&](const std::vector<Tensor>&) {
     return cross_entropy(m.forward(src, dec, pad), target);
   };
   EXPECT_TRUE(testing::passes_gradcheck(f, params));
+}
+
+// Any variant that can attend across sequences serves as the attention; the query sits at its
+// output position (query_offset), so decoding step by step gives the teacher-forced logits even
+// for the position-aware ones.
+TEST(RnnAttention, EveryCrossVariantDecodesAsItIsTeacherForced) {
+  int tried = 0;
+  for (const AttentionVariant& v : attention_variants()) {
+    AttentionConfig probe{8, 1, 0.0f, {}};
+    AttentionCapabilities caps = make_attention(v.name, probe)->capabilities();
+    if (!caps.cross) continue;
+    SCOPED_TRACE(v.name);
+    ++tried;
+    RnnAttentionConfig c = tiny_rnn(false);
+    c.attention = v.name;
+    seed_init(11);
+    RnnAttention m(c);
+    Tensor src = Tensor::from_ints({4, 5, 6, 7, 8, 9, 0, 0}, {2, 4});
+    Tensor pad = Tensor::from_ints({0, 0, 0, 0, 0, 0, 1, 1}, {2, 4});
+    RnnAttentionStepper stepper(m, src, pad);
+    DecodeOptions o;
+    o.max_len = 5;
+    o.keep_logits = true;
+    std::vector<Hypothesis> hs = greedy_decode(stepper, bos_prefix(2), o);
+    for (int64_t b = 0; b < 2; ++b) {
+      std::vector<int64_t> in = {kBos};
+      in.insert(in.end(), hs[b].tokens.begin(), hs[b].tokens.end());
+      const int64_t steps = hs[b].logits.size(0);
+      in.resize(steps);
+      EvalModeScope eval(m);
+      NoGradGuard no_grad;
+      Tensor forced = m.forward(src.slice(0, b, b + 1), Tensor::from_ints(in, {1, steps}),
+                                pad.slice(0, b, b + 1));
+      testing::expect_values(forced, hs[b].logits.to_vector(), 1e-4f);
+    }
+  }
+  EXPECT_GE(tried, 8);
 }
 
 TEST(RnnAttention, OverfitsReverseAndDecodesIt) {

@@ -1,26 +1,20 @@
 // Config loading: defaults, overrides, and one-line errors with file, line and column.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
 
+#include "framework/text.h"
+#include "tests/train/train_test_util.h"
 #include "train/config.h"
+#include "train/model_types.h"
 
 namespace heed {
 namespace {
 
-std::string error_of(const std::string& yaml, const std::vector<std::string>& overrides = {}) {
-  try {
-    parse_config(yaml, "my.yaml", overrides);
-  } catch (const ConfigError& e) {
-    std::string m = e.what();
-    EXPECT_EQ(m.find('\n'), std::string::npos) << "not one line: " << m;
-    return m;
-  }
-  ADD_FAILURE() << "accepted: " << yaml;
-  return "";
-}
+using testing::config_error_of;
 
 TEST(Config, DefaultIsTheEmbeddedCopyConfig) {
   Config c = load_config("");
@@ -53,55 +47,56 @@ TEST(Config, OverridesApplyAndNameThemselvesInErrors) {
                           {"model.d_model=32", "train.steps=7", "seed=3"});
   EXPECT_EQ(c.model.d_model, 32);
   EXPECT_EQ(c.train.steps, 7);
-  std::string m = error_of("", {"model.d_model=abc"});
+  std::string m = config_error_of("", {"model.d_model=abc"});
   EXPECT_NE(m.find("--set model.d_model=abc"), std::string::npos) << m;
-  EXPECT_NE(error_of("", {"nonsense"}).find("KEY.PATH=VALUE"), std::string::npos);
+  EXPECT_NE(config_error_of("", {"nonsense"}).find("KEY.PATH=VALUE"), std::string::npos);
 }
 
 TEST(Config, UnknownKeySuggestsTheNearest) {
-  std::string m = error_of("model:\n  d_modle: 64\n");
+  std::string m = config_error_of("model:\n  d_modle: 64\n");
   EXPECT_NE(m.find("my.yaml:2:3"), std::string::npos) << m;
   EXPECT_NE(m.find("model.d_modle"), std::string::npos) << m;
   EXPECT_NE(m.find("did you mean 'd_model'"), std::string::npos) << m;
 }
 
 TEST(Config, DuplicateKeyIsAnError) {
-  std::string m = error_of("seed: 1\nseed: 2\n");
+  std::string m = config_error_of("seed: 1\nseed: 2\n");
   EXPECT_NE(m.find("duplicate key"), std::string::npos) << m;
   EXPECT_NE(m.find("my.yaml:2:1"), std::string::npos) << m;
 }
 
 TEST(Config, WrongTypesAndRanges) {
-  EXPECT_NE(error_of("train: {batch_size: -1}").find("train.batch_size: must be in [1"),
+  EXPECT_NE(config_error_of("train: {batch_size: -1}").find("train.batch_size: must be in [1"),
             std::string::npos);
-  EXPECT_NE(error_of("task: {vocab: 1e12}").find("must be an integer"), std::string::npos);
-  EXPECT_NE(error_of("model: {dropout: high}").find("must be a number"), std::string::npos);
-  EXPECT_NE(error_of("model: {type: lstm}").find("is not one of"), std::string::npos);
-  EXPECT_NE(error_of("model: 3").find("must be a mapping"), std::string::npos);
-  EXPECT_NE(error_of("train: {steps: }").find("has no value"), std::string::npos);
-  EXPECT_NE(error_of("- a\n- b\n").find("mapping"), std::string::npos);
+  EXPECT_NE(config_error_of("task: {vocab: 1e12}").find("must be an integer"), std::string::npos);
+  EXPECT_NE(config_error_of("model: {dropout: high}").find("must be a number"), std::string::npos);
+  EXPECT_NE(config_error_of("model: {type: lstm}").find("is not one of"), std::string::npos);
+  EXPECT_NE(config_error_of("model: 3").find("must be a mapping"), std::string::npos);
+  EXPECT_NE(config_error_of("train: {steps: }").find("has no value"), std::string::npos);
+  EXPECT_NE(config_error_of("- a\n- b\n").find("mapping"), std::string::npos);
 }
 
 TEST(Config, ContradictionsNameTheKey) {
-  std::string m = error_of("model:\n  d_model: 10\n  heads: 3\n");
+  std::string m = config_error_of("model:\n  d_model: 10\n  heads: 3\n");
   EXPECT_NE(m.find("my.yaml:3:10: model.heads: d_model 10 is not divisible by heads 3"),
             std::string::npos)
       << m;
-  EXPECT_NE(error_of("task: {min_len: 9, max_len: 4}").find("task.max_len"), std::string::npos);
+  EXPECT_NE(config_error_of("task: {min_len: 9, max_len: 4}").find("task.max_len"),
+            std::string::npos);
 }
 
 TEST(Config, AttentionIsCheckedAgainstTheRegistry) {
-  std::string m = error_of("model: {attention: {type: nope}}");
+  std::string m = config_error_of("model: {attention: {type: nope}}");
   EXPECT_NE(m.find("unknown attention type 'nope'"), std::string::npos) << m;
   EXPECT_NE(m.find("mha"), std::string::npos) << m;
-  m = error_of("model: {attention: {type: mha, sparkle: 1}}");
+  m = config_error_of("model: {attention: {type: mha, sparkle: 1}}");
   EXPECT_NE(m.find("sparkle"), std::string::npos) << m;
-  EXPECT_NE(error_of("model: {attention: {heads: 2}}").find("model.attention.type: missing"),
+  EXPECT_NE(config_error_of("model: {attention: {heads: 2}}").find("model.attention.type: missing"),
             std::string::npos);
 }
 
 TEST(Config, InvalidYamlNamesLineAndColumn) {
-  std::string m = error_of("model: {d_model: 64\n");
+  std::string m = config_error_of("model: {d_model: 64\n");
   EXPECT_NE(m.find("my.yaml:"), std::string::npos) << m;
   EXPECT_NE(m.find("invalid YAML"), std::string::npos) << m;
 }
@@ -140,6 +135,47 @@ TEST(Config, DocsListEveryKeyAsGenerated) {
   doc << in.rdbuf();
   EXPECT_NE(doc.str().find(config_reference()), std::string::npos)
       << "docs/config.md is out of date: regenerate its table with `heed config keys`";
+}
+
+// `heed list` prints config_choices(): every value it lists must pass the value check, and a
+// value outside the list must be refused with exactly that list, so the two cannot disagree.
+TEST(ConfigChoices, EveryListedValueIsAcceptedAndNoOther) {
+  const std::vector<ConfigChoice> choices = config_choices();
+  ASSERT_GE(choices.size(), 10u);
+  for (const ConfigChoice& c : choices) {
+    if (c.key == "train.stop_at") continue;  // a mapping of metrics, checked below
+    for (const std::string& v : c.values) {
+      try {
+        parse_config("", "my.yaml", {c.key + "=" + v});
+      } catch (const ConfigError& e) {  // another key may object (cross-field rules); not this
+        EXPECT_EQ(std::string(e.what()).find("is not one of"), std::string::npos)
+            << c.key << "=" << v << ": " << e.what();
+      }
+    }
+    std::string m = config_error_of("", {c.key + "=no_such_name"});
+    EXPECT_NE(m.find("is not one of: " + join(c.values)), std::string::npos) << m;
+  }
+  for (const char* metric : {"exact_seq_acc", "token_acc", "accuracy", "loss"})
+    EXPECT_NO_THROW(
+        parse_config("", "my.yaml", {std::string("train.stop_at={") + metric + ": 1}"}));
+}
+
+TEST(ConfigChoices, TasksAndModelsComeFromTheirLists) {
+  for (const ConfigChoice& c : config_choices()) {
+    if (c.key == "task.name") {
+      EXPECT_NE(std::find(c.values.begin(), c.values.end(), "listops"), c.values.end());
+      EXPECT_NE(std::find(c.values.begin(), c.values.end(), "file"), c.values.end());
+    }
+    if (c.key == "model.type") {
+      EXPECT_EQ(c.values, model_type_names());
+    }
+  }
+}
+
+TEST(Config, WarmupLongerThanTheRunIsAccepted) {
+  // Clamped by the trainer (with a note), so `--set train.steps=2` works with every config.
+  Config c = parse_config("train: {steps: 2, schedule: {type: cosine, warmup: 100}}", "my.yaml");
+  EXPECT_EQ(c.train.schedule.warmup, 100);
 }
 
 }  // namespace

@@ -47,6 +47,8 @@ TEST(MemoryEstimate, IsAboveOneMeasuredStepButWithinFourTimesIt) {
       {},  // copy.yaml
       {"model.d_model=64", "model.d_ff=256", "task.max_len=64", "train.batch_size=16"},
       {"model.type=decoder", "model.decoder_layers=3", "task.max_len=48"},
+      {"model.type=rnn", "model.attention=additive", "model.encoder_layers=2",
+       "model.decoder_layers=2", "train.batch_size=32"},
       {"task.name=listops", "model.type=classifier", "model.d_model=64", "model.d_ff=128",
        "model.encoder_layers=2", "task.max_len=96", "train.batch_size=8"},
   };

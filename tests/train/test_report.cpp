@@ -8,8 +8,10 @@
 #include <set>
 
 #include "datasets/tasks.h"
+#include "datasets/tree_tasks.h"
 #include "framework/io/atomic_file.h"
 #include "framework/nn/init.h"
+#include "tests/train/train_test_util.h"
 #include "train/report/chart.h"
 #include "train/report/font.h"
 #include "train/report/heatmap.h"
@@ -30,6 +32,8 @@
 
 namespace heed {
 namespace {
+
+using testing::expect_cross_maps;
 namespace fs = std::filesystem;
 
 struct Decoded {
@@ -259,6 +263,41 @@ TEST(ReportAttention, LayerWithoutWeightsIsSkippedWithANote) {
   EXPECT_FALSE(write_attention_pictures(tmp.str(), {}, {}, "Encoder").note.empty());
 }
 
+// Cross-attention pictures: rows are the output (its steps), columns the source; named apart from
+// the self-attention ones and labelled on both axes.
+TEST(ReportAttention, CrossAttentionPicturesHaveOutputRowsAndSourceColumns) {
+  TempDir tmp;
+  std::vector<float> w(2 * 4 * 3, 0.0f);  // 2 heads, 4 output steps, 3 source tokens
+  for (int h = 0; h < 2; ++h)
+    for (int i = 0; i < 4; ++i) w[(h * 4 + i) * 3 + std::min(i, 2)] = 1.0f;
+  const std::vector<Tensor> maps = {Tensor::from_vector(w, {1, 2, 4, 3}), Tensor()};
+  const std::vector<std::string> output = {"3", "7", "9", "$"}, source = {"3", "7", "9"};
+  AttentionPictures a = write_cross_attention_pictures(tmp.str(), maps, output, source, "Cross");
+  EXPECT_EQ(a.tokens, source);
+  EXPECT_EQ(a.row_tokens, output);
+  EXPECT_NE(a.note.find("layer(s) 1"), std::string::npos) << a.note;
+  EXPECT_EQ(files_under(tmp.path()), (std::set<std::string>{"attention/cross_layer0_head0.png",
+                                                            "attention/cross_layer0_head1.png"}));
+  // The picture is 4 cells high and 3 wide, each cell the color of its weight.
+  HeatmapSpec spec;
+  spec.rows = 4;
+  spec.cols = 3;
+  spec.row_labels = output;
+  spec.col_labels = source;
+  const HeatmapFrame f = heatmap_frame(spec);
+  EXPECT_TRUE(f.labels);
+  const Decoded img = decode(tmp.path() / "attention/cross_layer0_head1.png");
+  EXPECT_EQ(img.height, f.top + 4 * f.cell + 16);
+  for (int r = 0; r < 4; ++r)
+    for (int c = 0; c < 3; ++c)
+      EXPECT_EQ(img.at(f.left + c * f.cell + f.cell / 2, f.top + r * f.cell + f.cell / 2),
+                heat_color(c == std::min(r, 2) ? 1.0f : 0.0f))
+          << "cell " << r << "," << c;
+  // Wrong ranks are an error, as for self-attention.
+  EXPECT_THROW(write_cross_attention_pictures(tmp.str(), {Tensor::zeros({4, 3})}, {}, {}, "x"),
+               Error);
+}
+
 Config tiny_config(const std::string& model_type, const std::string& attention) {
   Config c = load_config("", {"model.type=" + model_type, "model.d_model=16", "model.heads=2",
                               "model.d_ff=32", "model.encoder_layers=1", "model.decoder_layers=2",
@@ -312,6 +351,91 @@ TEST(ReportRun, RefreshWritesEverythingAndFailsCleanlyWithoutTouchingOldFiles) {
   EXPECT_EQ(files_under(tmp.path()), written);
 }
 
+TEST(ReportAttention, CrossAttentionMapsOfEachModelType) {
+  const Example e{{3, 4, 5, 6}, {6, 5}};
+  seed_init(1);
+  // seq2seq: one (1, heads, T + 1, S) per decoder layer.
+  expect_cross_maps(make_task_model(tiny_config("seq2seq", "mha"), 12)->cross_attention_maps(e), e,
+                    2, 2);
+  // rnn: its one attention, one head.
+  Config rnn = load_config("", {"model.type=rnn", "model.d_model=16", "model.attention=additive",
+                                "model.encoder_layers=2", "model.decoder_layers=2"});
+  expect_cross_maps(make_task_model(rnn, 12)->cross_attention_maps(e), e, 1, 1);
+  // No cross-attention: nothing.
+  EXPECT_TRUE(
+      make_task_model(tiny_config("decoder", "mha"), 12)->cross_attention_maps(e).layers.empty());
+}
+
+// Tree to sequence: the decoder attends over the tree encoder's nodes, so the columns are the
+// nodes (pre-order) and the rows the output's atoms, then EOS.
+TEST(ReportAttention, TreeToSequenceCrossAttentionIsOverTheNodes) {
+  Config c =
+      load_config("", {"task.name=tree_traversal", "task.max_len=20", "model.type=seq2seq",
+                       "model.encoder=tree", "model.d_model=16", "model.heads=2", "model.d_ff=32",
+                       "model.encoder_layers=1", "model.decoder_layers=2", "model.attention=mha"});
+  std::unique_ptr<Task> task = make_config_task(c);
+  const auto& tree_task = dynamic_cast<const TreeTask&>(*task);
+  seed_init(1);
+  std::unique_ptr<TaskModel> model = make_task_model(c, *task);
+  Example e = task->eval_examples(c.seed, 1, 3, 20).at(0);
+  const CrossAttentionMaps maps = model->cross_attention_maps(e);
+  const std::vector<std::string> nodes = tree_task.node_names(e.source);
+  EXPECT_EQ(maps.columns, nodes);
+  ASSERT_EQ(maps.rows.size(), e.target.size() + 1);
+  EXPECT_EQ(maps.rows.front(), tree_task.tree_vocab().name(e.target.front()));
+  EXPECT_EQ(maps.rows.back(), "$");
+  ASSERT_EQ(maps.layers.size(), 2u);
+  const int64_t N = static_cast<int64_t>(nodes.size()), T = static_cast<int64_t>(e.target.size());
+  for (const Tensor& w : maps.layers) {
+    ASSERT_EQ(w.shape(), (Shape{1, 2, T + 1, N}));
+    for (int64_t i = 0; i <= T; ++i) {
+      double sum = 0;
+      for (int64_t j = 0; j < N; ++j) sum += w.at({0, 1, i, j});
+      EXPECT_NEAR(sum, 1.0, 1e-5) << "row " << i;
+    }
+  }
+}
+
+// The report of an encoder-decoder shows where it looked while writing its own greedy output, in
+// cross_layerL_headH.png under their own heading; the decoder-only model has no such section.
+TEST(ReportRun, CrossAttentionOfTheModelsOwnOutputHasItsOwnSection) {
+  for (const char* type : {"seq2seq", "rnn", "decoder"}) {
+    SCOPED_TRACE(type);
+    TempDir tmp;
+    fake_run(tmp.path());
+    Config c = std::string(type) == "rnn"
+                   ? load_config("", {"model.type=rnn", "model.d_model=16",
+                                      "model.attention=additive", "task.max_len=6"})
+                   : tiny_config(type, "mha");
+    seed_init(1);
+    std::unique_ptr<TaskModel> model = make_task_model(c, 12);
+    std::vector<Example> eval_set = {{{3, 4, 5}, {3, 4, 5}}};
+    ASSERT_EQ(refresh_report(tmp.str(), c, *model, eval_set, "training"), "");
+    const std::string html = read_file((tmp.path() / "report.html").string());
+    std::set<std::string> cross;
+    for (const std::string& f : files_under(tmp.path()))
+      if (f.rfind("attention/cross_", 0) == 0) cross.insert(f);
+    if (std::string(type) == "decoder") {
+      EXPECT_TRUE(cross.empty());
+      EXPECT_EQ(html.find("Cross-attention"), std::string::npos);
+      continue;
+    }
+    const std::set<std::string> want =
+        std::string(type) == "rnn"
+            ? std::set<std::string>{"attention/cross_layer0_head0.png"}
+            : std::set<std::string>{
+                  "attention/cross_layer0_head0.png", "attention/cross_layer0_head1.png",
+                  "attention/cross_layer1_head0.png", "attention/cross_layer1_head1.png"};
+    EXPECT_EQ(cross, want);
+    const std::size_t heading = html.find("<h2>Cross-attention</h2>");
+    ASSERT_NE(heading, std::string::npos);
+    for (const std::string& f : want) EXPECT_GT(html.find("src=\"" + f + "\""), heading) << f;
+    // The rows are the model's own greedy output, whatever it is: the sentence names it.
+    EXPECT_NE(html.find("writes its own greedy output <code>", heading), std::string::npos);
+    EXPECT_NE(html.find("for the input <code>3 4 5</code>", heading), std::string::npos);
+  }
+}
+
 TEST(ReportRun, VariantWithoutWeightsIsNotedNotFatal) {
   TempDir tmp;
   fake_run(tmp.path());
@@ -322,7 +446,16 @@ TEST(ReportRun, VariantWithoutWeightsIsNotedNotFatal) {
   ASSERT_EQ(refresh_report(tmp.str(), c, *model, eval_set, "training"), "");
   const std::string html = read_file((tmp.path() / "report.html").string());
   EXPECT_NE(html.find("does not return weights"), std::string::npos);
-  EXPECT_FALSE(fs::exists(tmp.path() / "attention"));  // no empty folder either
+  // No self-attention picture (the decoder's cross-attention, mha, still has its own).
+  for (const std::string& f : files_under(tmp.path()))
+    EXPECT_NE(f.rfind("attention/layer", 0), 0u) << f;
+  // A decoder-only model with that variant has nothing to draw: not even an empty folder.
+  TempDir lm;
+  fake_run(lm.path());
+  std::unique_ptr<TaskModel> decoder = make_task_model(tiny_config("decoder", "linear"), 12);
+  ASSERT_EQ(refresh_report(lm.str(), tiny_config("decoder", "linear"), *decoder, eval_set, "x"),
+            "");
+  EXPECT_FALSE(fs::exists(lm.path() / "attention"));
 }
 
 }  // namespace

@@ -89,17 +89,14 @@ std::string provenance_table(const std::string& run_json) {
   return s + "</table>\n";
 }
 
-std::string attention_section(const AttentionPictures& a) {
-  std::string s = "<h2>Attention</h2>\n";
-  if (!a.kind.empty()) {
-    s += "<p>" + escape(a.kind) + " on one fixed held-out input";
-    if (!a.tokens.empty()) {
-      std::string tokens;
-      for (const std::string& t : a.tokens) tokens += (tokens.empty() ? "" : " ") + t;
-      s += ": <code>" + escape(tokens) + "</code>";
-    }
-    s += " (rows: queries, columns: keys; darker is more weight; ^ is BOS).</p>\n";
-  }
+std::string joined(const std::vector<std::string>& tokens) {
+  std::string out;
+  for (const std::string& t : tokens) out += (out.empty() ? "" : " ") + t;
+  return out;
+}
+
+std::string picture_rows(const AttentionPictures& a) {
+  std::string s;
   if (!a.note.empty()) s += "<p class=note>" + escape(a.note) + "</p>\n";
   for (std::size_t layer = 0; layer < a.files.size(); ++layer) {
     if (a.files[layer].empty()) continue;
@@ -111,11 +108,33 @@ std::string attention_section(const AttentionPictures& a) {
   return s;
 }
 
+// An encoder–decoder's attention over the source while it writes; nothing for other models.
+std::string cross_attention_section(const AttentionPictures& a) {
+  if (a.kind.empty()) return "";
+  std::string s = "<h2>Cross-attention</h2>\n<p>" + escape(a.kind) +
+                  " while the model writes its own greedy output <code>" +
+                  escape(joined(a.row_tokens)) + "</code> for the input <code>" +
+                  escape(joined(a.tokens)) +
+                  "</code> (rows: output tokens, $ is EOS; columns: source tokens; darker is "
+                  "more weight).</p>\n";
+  return s + picture_rows(a);
+}
+
+std::string attention_section(const AttentionPictures& a) {
+  std::string s = "<h2>Attention</h2>\n";
+  if (!a.kind.empty()) {
+    s += "<p>" + escape(a.kind) + " on one fixed held-out input";
+    if (!a.tokens.empty()) s += ": <code>" + escape(joined(a.tokens)) + "</code>";
+    s += " (rows: queries, columns: keys; darker is more weight; ^ is BOS).</p>\n";
+  }
+  return s + picture_rows(a);
+}
+
 }  // namespace
 
 void write_report_html(const std::string& run_dir, const MetricsHistory& history,
                        const std::vector<std::string>& curves, const AttentionPictures& attention,
-                       const std::string& status) {
+                       const std::string& status, const AttentionPictures& cross) {
   const fs::path dir(run_dir);
   const std::string name = fs::absolute(dir).lexically_normal().filename().string();
   std::time_t now = std::time(nullptr);
@@ -144,6 +163,7 @@ void write_report_html(const std::string& run_dir, const MetricsHistory& history
     s += "<img src=\"" + escape(c) + "\" alt=\"" + escape(c) + "\">";
   s += "</div>\n";
   s += attention_section(attention);
+  s += cross_attention_section(cross);
   s += "<h2>Evaluations</h2>\n" +
        (history.evals.empty() ? std::string("<p>none yet</p>\n") : evaluations_table(history));
   s += "<h2>Provenance (run.json)</h2>\n" + provenance_table(read_optional(dir / "run.json"));

@@ -1,0 +1,54 @@
+// Helpers shared by the train/ tests: config errors and cross-attention maps.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "datasets/batch.h"
+#include "train/config.h"
+#include "train/report/report.h"
+#include "train/task_model.h"
+
+namespace heed::testing {
+
+// The one-line ConfigError that `yaml` (with `overrides`) gives, read as `source`; a failure
+// when it loads.
+inline std::string config_error_of(const std::string& yaml,
+                                   const std::vector<std::string>& overrides = {},
+                                   const std::string& source = "my.yaml") {
+  try {
+    parse_config(yaml, source, overrides);
+  } catch (const ConfigError& e) {
+    std::string m = e.what();
+    EXPECT_EQ(m.find('\n'), std::string::npos) << "not one line: " << m;
+    return m;
+  }
+  ADD_FAILURE() << "accepted: " << yaml;
+  return "";
+}
+
+// Every row of each layer's cross-attention is a distribution over the source, for the output
+// given as the example's target; the labels name the output (then EOS) and the source.
+inline void expect_cross_maps(const CrossAttentionMaps& maps, const Example& e, std::size_t layers,
+                              int64_t heads) {
+  const int64_t T = static_cast<int64_t>(e.target.size()),
+                S = static_cast<int64_t>(e.source.size());
+  ASSERT_EQ(maps.layers.size(), layers);
+  std::vector<std::string> rows = attention_tokens("seq2seq", {e.target, {}});
+  rows.push_back("$");
+  EXPECT_EQ(maps.rows, rows);
+  EXPECT_EQ(maps.columns, attention_tokens("seq2seq", e));
+  for (const Tensor& w : maps.layers) {
+    ASSERT_EQ(w.shape(), (Shape{1, heads, T + 1, S}));
+    for (int64_t h = 0; h < heads; ++h)
+      for (int64_t i = 0; i <= T; ++i) {
+        double sum = 0;
+        for (int64_t j = 0; j < S; ++j) sum += w.at({0, h, i, j});
+        EXPECT_NEAR(sum, 1.0, 1e-5) << "head " << h << " row " << i;
+      }
+  }
+}
+
+}  // namespace heed::testing
