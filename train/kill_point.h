@@ -3,7 +3,8 @@
 // HEED_TEST_KILL_AT=POINT:N makes the process SIGKILL itself the N-th time (1-based) it reaches
 // the named point, so a test can stop `heed train` at an exact place of its write protocol or
 // loop and check what a crash there leaves behind. HEED_TEST_KILL_AT=POINT:N:INT (or :TERM) sends
-// that signal instead, as Ctrl-C or a scheduler would at exactly that moment. The points: the file-write protocol's
+// that signal instead, as Ctrl-C or a scheduler would at exactly that moment. The points: the
+// file-write protocol's
 // ("after_temp_write", "before_rename", "before_dir_fsync"), the checkpoint swap's
 // ("checkpoint_before_swap", "checkpoint_between_renames", "checkpoint_after_swap"; see
 // framework/io/atomic_file.h) and the training loop's ("after_step": an optimizer step and its

@@ -3,6 +3,7 @@
 #include "framework/autograd.h"
 #include "framework/ops.h"
 #include "models/rnn_attention.h"
+#include "train/seq2seq_task_base.h"
 
 namespace heed {
 namespace {
@@ -19,24 +20,9 @@ RnnAttentionConfig rnn_config(const Config& c, int64_t vocab) {
   return r;
 }
 
-class RnnTaskModel final : public TaskModel {
+class RnnTaskModel final : public Seq2SeqTaskBase<RnnAttention, RnnAttentionStepper> {
  public:
-  RnnTaskModel(const Config& c, int64_t vocab) : model_(rnn_config(c, vocab)) {}
-  Module& module() override { return model_; }
-
-  Tensor loss(const std::vector<Example>& examples, float smoothing, int64_t* tokens) override {
-    Seq2SeqBatch b = make_seq2seq_batch(examples);
-    if (tokens) *tokens = b.target_tokens;
-    Tensor logits = model_.forward(b.src, b.dec_in, b.src_pad);
-    return cross_entropy(logits, b.labels, {.ignore_index = kPad, .label_smoothing = smoothing});
-  }
-
-  std::vector<Hypothesis> generate(const std::vector<Example>& examples,
-                                   const DecodeOptions& opts) override {
-    Seq2SeqBatch b = make_seq2seq_batch(examples);
-    RnnAttentionStepper stepper(model_, b.src, b.src_pad);
-    return decode(stepper, bos_prefix(b.src.size(0)), opts);
-  }
+  RnnTaskModel(const Config& c, int64_t vocab) : Seq2SeqTaskBase(rnn_config(c, vocab)) {}
 
   // A GRU encoder has no self-attention to show.
   std::vector<Tensor> attention_maps(const Example&) override { return {}; }
@@ -51,9 +37,6 @@ class RnnTaskModel final : public TaskModel {
     if (weights.defined()) weights = unsqueeze(weights, 1);
     return {{weights}, output_step_labels(id_labels(e.target)), id_labels(e.source)};
   }
-
- private:
-  RnnAttention model_;
 };
 
 }  // namespace

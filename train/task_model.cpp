@@ -8,6 +8,7 @@
 #include "models/seq2seq.h"
 #include "train/classifier_task_model.h"
 #include "train/rnn_task_model.h"
+#include "train/seq2seq_task_base.h"
 #include "train/tree_seq2seq_task_model.h"
 
 namespace heed {
@@ -29,24 +30,10 @@ TransformerConfig transformer_config(const Config& c, int64_t vocab) {
   return t;
 }
 
-class Seq2SeqTaskModel final : public TaskModel {
+class Seq2SeqTaskModel final : public Seq2SeqTaskBase<Seq2Seq, Seq2SeqStepper> {
  public:
-  Seq2SeqTaskModel(const Config& c, int64_t vocab) : model_(transformer_config(c, vocab)) {}
-  Module& module() override { return model_; }
-
-  Tensor loss(const std::vector<Example>& examples, float smoothing, int64_t* tokens) override {
-    Seq2SeqBatch b = make_seq2seq_batch(examples);
-    if (tokens) *tokens = b.target_tokens;
-    Tensor logits = model_.forward(b.src, b.dec_in, b.src_pad);
-    return cross_entropy(logits, b.labels, {.ignore_index = kPad, .label_smoothing = smoothing});
-  }
-
-  std::vector<Hypothesis> generate(const std::vector<Example>& examples,
-                                   const DecodeOptions& opts) override {
-    Seq2SeqBatch b = make_seq2seq_batch(examples);
-    Seq2SeqStepper stepper(model_, b.src, b.src_pad);
-    return decode(stepper, bos_prefix(b.src.size(0)), opts);
-  }
+  Seq2SeqTaskModel(const Config& c, int64_t vocab)
+      : Seq2SeqTaskBase(transformer_config(c, vocab)) {}
 
   std::vector<Tensor> attention_maps(const Example& e) override {
     EvalModeScope eval(model_);
@@ -62,9 +49,6 @@ class Seq2SeqTaskModel final : public TaskModel {
     return {model_.cross_attention(b.dec_in, model_.encode(b.src, b.src_pad), b.src_pad),
             output_step_labels(id_labels(e.target)), id_labels(e.source)};
   }
-
- private:
-  Seq2Seq model_;
 };
 
 // Decoder-only: "source BOS target EOS"; loss on the target and EOS only.
