@@ -73,7 +73,10 @@ void softmax_rows(const float* x, float* y, int64_t rows, int64_t n) {
       std::fill(yr, yr + n, 0.0f);
       return;
     }
-    Row(yr, n) = (ConstRow(xr, n) - m).exp();
+    // A hidden score (-inf) gets exactly 0: Eigen's AVX2 exp clamps its input at about -88.4,
+    // so exp(-inf) would come out as a denormal (~1e-39) on machines without AVX-512. Element i
+    // is read before it is written, so x and y may be one buffer (attention_core runs in place).
+    Row(yr, n) = (ConstRow(xr, n) == kNegInf).select(0.0f, (ConstRow(xr, n) - m).exp());
     const float inv = 1.0f / row_sum(yr, n);
     for (int64_t i = 0; i < n; ++i) yr[i] *= inv;
   });
