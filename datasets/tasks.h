@@ -1,5 +1,6 @@
-// Tasks generated from a seed. An example depends only on (seed, index): batch k of a run is
-// the same after a resume, and evaluation data comes from a stream disjoint from training's.
+// A task: where examples come from, made by name through datasets/task_registry.h. Generated
+// tasks draw from a seed: an example depends only on (seed, index), so batch k of a run is the
+// same after a resume, and evaluation data comes from a stream disjoint from training's.
 #pragma once
 
 #include <map>
@@ -8,16 +9,14 @@
 #include <vector>
 
 #include "datasets/batch.h"
-#include "framework/options.h"
 #include "framework/random.h"
 
 namespace heed {
 
 class WordVocab;
 
-struct TaskInfo {
-  std::string name, description;
-};
+// What a task's targets are: a token sequence to decode, or one class (a label) an example.
+enum class TargetKind { kClass, kSequence };
 
 class Task {
  public:
@@ -56,11 +55,6 @@ class Task {
  private:
   std::string name_;
 };
-
-// copy | reverse | sort | addition. Options: vocab (copy/reverse/sort: data tokens are
-// [3, vocab)); addition uses digits 3..12 and '+' = 13 (vocab 14), numbers little-endian.
-std::unique_ptr<Task> make_task(const std::string& name, const Options& options);
-std::vector<TaskInfo> task_list();
 
 // The stream of `heed eval --test`: a test set disjoint from training (0), validation (1) and
 // the length-generalization streams (2 + length, length <= 65536).

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <string>
 
+#include "datasets/task_registry.h"
 #include "datasets/tree_unflatten.h"
 #include "framework/text.h"
 
@@ -190,11 +191,6 @@ class TreeTraversalTask final : public RandomTreeTask {
   int64_t labels_;
 };
 
-TreeShape read_shape(const Options& o, int64_t depth, int64_t args, double list_p) {
-  return {o.get_int("max_depth", depth, 2, 64), o.get_int("max_args", args, 2, 64),
-          o.get_float("list_p", list_p, 0.0, 1.0)};
-}
-
 }  // namespace
 
 Tree TreeTask::to_tree(const std::vector<int64_t>& flat) const {
@@ -311,33 +307,97 @@ int64_t tree_eval_value(const Tree& tree) {
   });
 }
 
-std::vector<TaskInfo> tree_task_list() {
-  return {{"listops", "ListOps (LRA): the value 0-9 of nested MIN/MAX/MED/SM lists"},
-          {"tree_eval", "the value mod 10 of an arithmetic tree over +, -, *"},
-          {"tree_traversal", "output a tree's labels in post-order, given it in pre-order"}};
+namespace {
+
+// ---- registration: each task's options, with the tree shape's three shared by all ----
+
+using Kind = TaskOption::Kind;
+
+// max_depth, max_args and list_p with a task's defaults; `zero_means` documents a default of 0.
+std::vector<TaskOption> shape_options(const char* depth, const char* args, const char* list_p,
+                                      const std::string& zero_means = "") {
+  const double lo = zero_means.empty() ? 2 : 0;
+  return {{"max_depth", Kind::kInteger, depth, "levels of a tree, the root's is 1" + zero_means, lo,
+           64},
+          {"max_args", Kind::kInteger, args, "most children of a node" + zero_means, lo, 64},
+          {"list_p", Kind::kNumber, list_p, "probability that an argument is a sub-tree", 0, 1}};
 }
 
-std::unique_ptr<TreeTask> make_tree_task(const std::string& name, const Options& options) {
-  Options o = options;
-  o.set_owner("task '" + name + "'");
-  std::unique_ptr<TreeTask> task;
-  if (name == "listops") {
-    const bool lra = o.get_string("preset", "small", {"small", "lra"}) == "lra";
-    const TreeShape shape = read_shape(o, lra ? 10 : 6, lra ? 10 : 5, 0.25);
-    task = std::make_unique<ListOpsTask>(
-        shape, lra ? std::pair<int64_t, int64_t>{500, 2000} : std::pair<int64_t, int64_t>{1, 128});
-  } else if (name == "tree_eval") {
-    task = std::make_unique<TreeEvalTask>(read_shape(o, 6, 2, 0.4));
-  } else if (name == "tree_traversal") {
-    const int64_t labels = o.get_int("labels", 10, 1, 26);
-    task = std::make_unique<TreeTraversalTask>(read_shape(o, 6, 3, 0.35), labels);
-  } else {
-    std::vector<std::string> names;
-    for (const TaskInfo& t : tree_task_list()) names.push_back(t.name);
-    throw Error("unknown tree task '" + name + "' (known: " + join(names) + ")");
-  }
-  o.check_all_used();
-  return task;
+TreeShape shape_of(const TaskSetup& s, int64_t depth_if_0 = 0, int64_t args_if_0 = 0) {
+  const int64_t depth = s.integer("max_depth"), args = s.integer("max_args");
+  return {depth == 0 ? depth_if_0 : depth, args == 0 ? args_if_0 : args, s.number("list_p")};
+}
+
+TaskCapabilities tree_capabilities(TargetKind targets) {
+  TaskCapabilities c;
+  c.targets = targets;
+  c.tree_source = true;
+  return c;
+}
+
+TaskType listops_type() {
+  TaskType t;
+  t.name = "listops";
+  t.description = "ListOps (LRA): the value 0-9 of nested MIN/MAX/MED/SM lists";
+  t.options = {{"preset",
+                Kind::kText,
+                "small",
+                "small (max_depth 6, max_args 5) | lra (10, 10; set min_len 500, max_len 2000)",
+                0,
+                0,
+                {"small", "lra"}}};
+  for (TaskOption& o : shape_options("0", "0", "0.25", " (0: the preset's)"))
+    t.options.push_back(o);
+  t.capabilities = [](const TaskSetup&) { return tree_capabilities(TargetKind::kClass); };
+  t.check = [](const TaskSetup& s) {
+    for (const char* key : {"max_depth", "max_args"})
+      if (s.integer(key) == 1) throw TaskOptionError(key, "must be 0 (the preset's) or at least 2");
+  };
+  t.make = [](const TaskSetup& s) -> std::unique_ptr<Task> {
+    const bool lra = s.text("preset") == "lra";
+    return std::make_unique<ListOpsTask>(
+        shape_of(s, lra ? 10 : 6, lra ? 10 : 5),
+        lra ? std::pair<int64_t, int64_t>{500, 2000} : std::pair<int64_t, int64_t>{1, 128});
+  };
+  return t;
+}
+
+TaskType tree_eval_type() {
+  TaskType t;
+  t.name = "tree_eval";
+  t.description = "the value mod 10 of an arithmetic tree over +, -, *";
+  t.options = shape_options("6", "2", "0.4");
+  t.capabilities = [](const TaskSetup&) { return tree_capabilities(TargetKind::kClass); };
+  t.make = [](const TaskSetup& s) -> std::unique_ptr<Task> {
+    return std::make_unique<TreeEvalTask>(shape_of(s));
+  };
+  return t;
+}
+
+TaskType tree_traversal_type() {
+  TaskType t;
+  t.name = "tree_traversal";
+  t.description = "output a tree's labels in post-order, given it in pre-order";
+  t.options = {{"labels", Kind::kInteger, "10", "node labels a, b, ...", 1, 26}};
+  for (TaskOption& o : shape_options("6", "3", "0.35")) t.options.push_back(o);
+  t.capabilities = [](const TaskSetup&) { return tree_capabilities(TargetKind::kSequence); };
+  t.make = [](const TaskSetup& s) -> std::unique_ptr<Task> {
+    return std::make_unique<TreeTraversalTask>(shape_of(s), s.integer("labels"));
+  };
+  return t;
+}
+
+}  // namespace
+
+HEED_REGISTER_TASK(listops, listops_type());
+HEED_REGISTER_TASK(tree_eval, tree_eval_type());
+HEED_REGISTER_TASK(tree_traversal, tree_traversal_type());
+
+std::unique_ptr<TreeTask> make_tree_task(const std::string& name,
+                                         const std::map<std::string, std::string>& options) {
+  std::unique_ptr<Task> task = make_task(name, options);
+  if (!dynamic_cast<TreeTask*>(task.get())) throw Error("task '" + name + "' is not a tree task");
+  return std::unique_ptr<TreeTask>(static_cast<TreeTask*>(task.release()));
 }
 
 std::vector<TreeExample> generate_trees(const TreeTask& task, uint64_t seed, uint64_t stream,

@@ -20,6 +20,7 @@
 // inclusive (LRA's is exclusive), and examples are independent draws (LRA drops duplicates).
 #pragma once
 
+#include <map>
 #include <memory>
 #include <utility>
 
@@ -30,8 +31,6 @@
 #include "datasets/tree_vocab.h"
 
 namespace heed {
-
-enum class TargetKind { kClass, kSequence };
 
 class TreeTask : public Task {
  public:
@@ -75,12 +74,10 @@ class TreeTask : public Task {
   virtual bool opens_node(int64_t) const { return false; }
 };
 
-// listops options: preset (small | lra: max_depth 6 | 10, max_args 5 | 10, lengths [1, 128] |
-// [500, 2000]), max_depth, max_args, list_p (default 0.25, LRA's VALUE_P).
-// tree_eval options: max_depth (6), max_args (2), list_p (0.4).
-// tree_traversal options: labels (10, at most 26), max_depth (6), max_args (3), list_p (0.35).
-std::unique_ptr<TreeTask> make_tree_task(const std::string& name, const Options& options);
-std::vector<TaskInfo> tree_task_list();
+// A registered tree task (datasets/task_registry.h), e.g. make_tree_task("listops", {{"preset",
+// "lra"}}); `heed config keys` lists each one's options. Throws for a task that is not a TreeTask.
+std::unique_ptr<TreeTask> make_tree_task(const std::string& name,
+                                         const std::map<std::string, std::string>& options = {});
 
 // As generate() in tasks.h, keeping the trees: generate(task, ...) gives the flat examples of
 // generate_trees(task, ...) with the same arguments.

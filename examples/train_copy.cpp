@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "datasets/batch.h"
-#include "datasets/tasks.h"
+#include "datasets/task_registry.h"
 #include "framework/nn/init.h"
 #include "framework/ops.h"
 #include "framework/optim/adam.h"
@@ -48,7 +48,7 @@ int run(int steps) {
   // Matrices of 64 columns are too small to share: waking a second thread costs more than the
   // work, and on a busy machine spinning threads make it many times slower.
   set_num_threads(1);
-  std::unique_ptr<Task> task = make_task("copy", Options{{"vocab", "10"}});  // data tokens 3..9
+  std::unique_ptr<Task> task = make_task("copy", {{"vocab", "10"}});  // data tokens 3..9
 
   seed_init(kSeed);  // the weights depend only on this seed
   TransformerConfig config;

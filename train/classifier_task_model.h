@@ -1,4 +1,4 @@
-// Task models for classification tasks (listops, tree_eval): the sequence Classifier over the
+// Task models for tasks with class targets over trees: the sequence Classifier over the
 // flat token sequences, and the TreeClassifier over the trees rebuilt from them
 // (TreeTask::to_tree), so both read exactly the same examples. Loss: cross-entropy over the
 // classes; an output is the argmax class, one "token" long, so evaluation's exact-sequence

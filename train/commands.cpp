@@ -86,7 +86,7 @@ void print_attention_maps(TaskModel& model, const Example& e) {
 }
 
 // A tree task's input is an S-expression over its vocabulary, e.g. "[MAX 2 9 [MIN 4 7 ] 0 ]";
-// the output is the class (listops, tree_eval) or the node labels (tree_traversal).
+// the output is the class, or the target atoms of a task with sequence targets.
 int predict_tree(LoadedRun& run, const TreeTask& task, const PredictArgs& args) {
   TreeVocab vocab = task.tree_vocab();
   SexprOptions opts;

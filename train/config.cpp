@@ -13,8 +13,7 @@
 #include <set>
 #include <sstream>
 
-#include "datasets/tasks.h"
-#include "datasets/tree_tasks.h"
+#include "datasets/task_registry.h"
 #include "framework/io/atomic_file.h"
 #include "framework/text.h"
 #include "models/attention/attention.h"
@@ -32,11 +31,9 @@ using OneOf = std::vector<std::string>;
 
 const OneOf kStopMetrics = {"exact_seq_acc", "token_acc", "accuracy", "loss"};
 
-// Every task `heed list tasks` shows, generated or read from files.
 OneOf task_names() {
   OneOf names;
-  for (const TaskInfo& t : task_list()) names.push_back(t.name);
-  for (const TaskInfo& t : tree_task_list()) names.push_back(t.name);
+  for (const TaskType* t : task_types()) names.push_back(t->name);
   return names;
 }
 
@@ -45,51 +42,18 @@ OneOf task_names() {
 template <class V>
 void visit(V& v, TaskConfig& t) {
   v.field("name", t.name, "task to train (heed list tasks)", task_names());
-  v.field(
-      "vocab", t.vocab,
-      "vocabulary size incl. pad/bos/eos (data tokens are 3..vocab-1); addition fixes it at 14, "
-      "file takes it from its data",
-      Range{4, 1 << 20});
   v.field("min_len", t.min_len,
-          "shortest training source (digits per number for addition; file: shorter training "
-          "lines are an error)",
+          "shortest training source, in the task's units (heed list tasks); tasks reading files "
+          "refuse shorter training lines",
           Range{1, 1 << 16});
   v.field("max_len", t.max_len,
-          "longest training source (digits per number for addition; file: longer training "
-          "lines are an error)",
+          "longest training source, in the task's units; tasks reading files refuse longer "
+          "training lines",
           Range{1, 1 << 16});
-  v.field("eval_lengths", t.eval_lengths, "extra lengths to evaluate at (length generalization)",
+  v.field("eval_lengths", t.eval_lengths,
+          "extra lengths to evaluate at (length generalization; generated tasks only)",
           Range{1, 1 << 16});
-  v.field("train", t.train,
-          "file: training examples, one 'source<TAB>target' a line (path relative to the config)");
-  v.field("valid", t.valid,
-          "file: examples each evaluation scores, in order (default: the training file)");
-  v.field("vocab_file", t.vocab_file,
-          "file: vocabulary, one token per line (default: the training file's tokens, sorted; "
-          "format tree: in order of appearance)");
-  v.field("format", t.format,
-          "file: text (words: 'source<TAB>target') | tree (an S-expression such as "
-          "'[MAX 2 [MIN 4 7 ] ]' or '(+ 3 (* 4 5))', TAB, the target)",
-          OneOf{"text", "tree"});
-  v.field("target", t.target,
-          "file with format tree: class (one atom a line; the classes are the training file's) | "
-          "sequence (atoms; tree to sequence)",
-          OneOf{"class", "sequence"});
-  v.field("preset", t.preset,
-          "listops: small (max_depth 6, max_args 5) | lra (10, 10; set min_len 500, max_len 2000)",
-          OneOf{"small", "lra"});
-  v.field("max_depth", t.max_depth,
-          "tree tasks: levels of a tree, the root's is 1 (0: the task's default, 6)", Range{0, 64});
-  v.field("max_args", t.max_args,
-          "tree tasks: most children of a node (0: the task's default: listops 5, tree_eval 2, "
-          "tree_traversal 3)",
-          Range{0, 64});
-  v.field("list_p", t.list_p,
-          "tree tasks: probability that an argument is a sub-tree (0: the task's default: listops "
-          "0.25, tree_eval 0.4, tree_traversal 0.35)",
-          Range{0, 1});
-  v.field("labels", t.labels, "tree_traversal: node labels a, b, ... (0: the default, 10)",
-          Range{0, 26});
+  v.task_options(t);  // the chosen task's own keys (datasets/task_registry.h)
 }
 
 template <class V>
@@ -344,12 +308,39 @@ class Reader {
     sub.finish();
   }
 
+  // The chosen task's own keys, checked against its declaration, defaults filled in. The keys
+  // only other tasks read are remembered, so that finish() names the task reading them.
+  void task_options(TaskConfig& t) {
+    t.options.clear();
+    for (const TaskOption& o : task_type(t.name).options) {
+      std::optional<YAML::Node> found = child(o.key.c_str());
+      if (!found) {
+        t.options[o.key] = o.fallback;
+        continue;
+      }
+      const YAML::Node n = *found;
+      if (!n.IsScalar()) fail(n, full(o.key), "must be a single value, got " + show(n));
+      if (std::string problem = option_problem(o, n.Scalar()); !problem.empty())
+        fail(n, full(o.key), problem);
+      t.options[o.key] = n.Scalar();
+    }
+    for (const TaskType* other : task_types())
+      for (const TaskOption& o : other->options)
+        if (!known_.count(o.key)) read_by_[o.key].push_back(other->name);
+    chosen_ = "task.name is " + t.name;
+  }
+
   // Unknown keys at this level, with the nearest known key suggested.
   void finish() const {
     if (!present_ || !node_.IsMap()) return;
     for (auto it = node_.begin(); it != node_.end(); ++it) {
       const std::string k = it->first.Scalar();
       if (known_.count(k)) continue;
+      if (auto r = read_by_.find(k); r != read_by_.end())
+        fail(it->second, full(k),
+             (r->second.size() == 1 ? "only task '" + r->second[0] + "' reads it"
+                                    : "only tasks " + join(r->second) + " read it") +
+                 " (" + chosen_ + ")");
       std::string best;
       std::size_t best_d = static_cast<std::size_t>(-1);
       for (const std::string& cand : known_) {
@@ -406,9 +397,21 @@ class Reader {
   std::string path_;
   std::map<std::string, YAML::Mark>& marks_;
   std::set<std::string> known_;
+  std::map<std::string, std::vector<std::string>> read_by_;  // key -> the tasks reading it
+  std::string chosen_;
 };
 
 // ---- writing ----
+
+// A task option as YAML of its kind: numbers plain, text as a string.
+void write_option(YAML::Emitter& out, const TaskOption& o, const std::string& value) {
+  if (o.kind == TaskOption::Kind::kInteger)
+    out << std::stoll(value);
+  else if (o.kind == TaskOption::Kind::kNumber)
+    out << std::stod(value);
+  else
+    out << value;
+}
 
 class Writer {
  public:
@@ -423,6 +426,13 @@ class Writer {
     out_ << YAML::Key << key << YAML::Value << YAML::BeginMap;
     visit(*this, s);
     out_ << YAML::EndMap;
+  }
+  void task_options(const TaskConfig& t) {
+    for (const TaskOption& o : task_type(t.name).options) {
+      auto it = t.options.find(o.key);
+      out_ << YAML::Key << o.key << YAML::Value;
+      write_option(out_, o, it == t.options.end() ? o.fallback : it->second);
+    }
   }
 
  private:
@@ -462,6 +472,14 @@ class PathVisitor {
   std::string prefix_;
 };
 
+// One row of the reference: key, default, meaning ('|' escaped for Markdown tables).
+std::string reference_row(const std::string& key, const std::string& fallback,
+                          const std::string& doc) {
+  std::string meaning;
+  for (char c : doc) meaning += c == '|' ? std::string("\\|") : std::string(1, c);
+  return "| `" + key + "` | `" + fallback + "` | " + meaning + " |\n";
+}
+
 class Documenter : public PathVisitor<Documenter> {
  public:
   template <class T, class... Rest>
@@ -470,11 +488,9 @@ class Documenter : public PathVisitor<Documenter> {
     e.SetDoublePrecision(15);
     e << YAML::Flow;
     write(e, v);
-    std::string meaning;
-    for (const char* c = doc; *c; ++c)
-      meaning += *c == '|' ? std::string("\\|") : std::string(1, *c);
-    rows_ += "| `" + prefix_ + key + "` | `" + std::string(e.c_str()) + "` | " + meaning + " |\n";
+    rows_ += reference_row(prefix_ + key, e.c_str(), doc);
   }
+  void task_options(const TaskConfig&) {}  // each task's table follows the common one
   std::string rows_;
 
  private:
@@ -492,6 +508,21 @@ class Documenter : public PathVisitor<Documenter> {
   }
 };
 
+// Every task's own keys, a table each (a task without options says so).
+std::string task_reference() {
+  std::string out;
+  for (const TaskType* t : task_types()) {
+    out += "\n**`task.name: " + t->name + "`**: " + t->description + ".";
+    if (t->options.empty()) {
+      out += " No keys of its own.\n";
+      continue;
+    }
+    out += "\n\n| key | default | meaning |\n|---|---|---|\n";
+    for (const TaskOption& o : t->options) out += reference_row("task." + o.key, o.fallback, o.doc);
+  }
+  return out;
+}
+
 // ---- choices: the keys that take one of a list of names ----
 
 class ChoiceCollector : public PathVisitor<ChoiceCollector> {
@@ -504,6 +535,14 @@ class ChoiceCollector : public PathVisitor<ChoiceCollector> {
   void field(const char* key, const std::map<std::string, double>&, const char* doc,
              const OneOf& keys) {
     choices_.push_back({prefix_ + key, doc, keys});
+  }
+  // Every task's keys that take a name from a list (task.format, ...), once each.
+  void task_options(const TaskConfig&) {
+    std::set<std::string> seen;
+    for (const TaskType* t : task_types())
+      for (const TaskOption& o : t->options)
+        if (!o.choices.empty() && seen.insert(o.key).second)
+          choices_.push_back({prefix_ + o.key, o.doc, o.choices});
   }
   std::vector<ConfigChoice> choices_;
 };
@@ -539,56 +578,15 @@ void apply_override(YAML::Node& root, const std::string& text, Source& src) {
   src.overrides[path] = "--set " + text;
 }
 
-// The file task's keys, and the generated tasks' keys it has no use for.
-template <class Fail>
-void check_file_task(const TaskConfig& t, Fail&& fail) {
-  if (t.name != "file") {
-    for (const auto& [key, value] : {std::pair{"task.train", &t.train},
-                                     {"task.valid", &t.valid},
-                                     {"task.vocab_file", &t.vocab_file}})
-      if (!value->empty()) fail(key, "only task 'file' reads files (task.name is " + t.name + ")");
-    if (t.format != TaskConfig{}.format) fail("task.format", "only task 'file' reads it");
-  }
-  if (t.target != TaskConfig{}.target && (t.name != "file" || t.format != "tree"))
-    fail("task.target", "only task 'file' with format tree reads it");
-  if (t.name != "file") return;
-  if (t.train.empty()) fail("task.name", "task 'file' needs task.train, its training file");
-  if (t.vocab != TaskConfig{}.vocab)
-    fail("task.vocab", "task 'file' takes its vocabulary from its data; leave vocab out");
-  if (!t.eval_lengths.empty())
-    fail("task.eval_lengths",
-         "task 'file' cannot make examples of a given length; evaluate another file with "
-         "heed eval RUN --data FILE");
-}
-
-// The tree tasks' keys, and which models read which tasks: a classification task (listops,
-// tree_eval) needs a classifier, a sequence task a decoder; tree positions, tree attention and
+// Which models read which tasks, by the task's capabilities: a task with class targets needs a
+// classifier, one with sequence targets a decoder; tree positions, tree attention and
 // composition need the tree encoder, which alone sees the trees.
 template <class Fail>
-void check_tree_keys(const Config& c, bool tree_attention, const std::string& attention_key,
-                     bool type_given, Fail&& fail) {
+void check_tree_keys(const Config& c, const TaskCapabilities& task, bool tree_attention,
+                     const std::string& attention_key, bool type_given, Fail&& fail) {
   const TaskConfig& t = c.task;
   const ModelConfig& m = c.model;
-  const bool tree_file = t.name == "file" && t.format == "tree";
-  const bool generated_tree =
-      t.name == "listops" || t.name == "tree_eval" || t.name == "tree_traversal";
-  const bool classifying =
-      t.name == "listops" || t.name == "tree_eval" || (tree_file && t.target == "class");
-  const TaskConfig dt;
-  if (!generated_tree) {
-    for (const auto& [key, set] : {std::pair{"task.max_depth", t.max_depth != dt.max_depth},
-                                   {"task.max_args", t.max_args != dt.max_args},
-                                   {"task.list_p", t.list_p != dt.list_p}})
-      if (set) fail(key, "only the tree tasks (listops, tree_eval, tree_traversal) read it");
-  } else if (t.vocab != dt.vocab) {
-    fail("task.vocab", "task '" + t.name + "' fixes its vocabulary; leave vocab out");
-  }
-  if (t.max_depth == 1) fail("task.max_depth", "must be 0 (the task's default) or at least 2");
-  if (t.max_args == 1) fail("task.max_args", "must be 0 (the task's default) or at least 2");
-  if (t.preset != dt.preset && t.name != "listops") fail("task.preset", "only listops reads it");
-  if (t.labels != dt.labels && t.name != "tree_traversal")
-    fail("task.labels", "only tree_traversal reads it");
-
+  const bool classifying = task.targets == TargetKind::kClass;
   const bool classifier = m.type == "classifier" || m.type == "tree_encoder";
   if (classifying && !classifier)  // at task.name when model.type is the default
     fail(type_given ? "model.type" : "task.name",
@@ -600,11 +598,10 @@ void check_tree_keys(const Config& c, bool tree_attention, const std::string& at
   const bool tree_seq2seq = m.type == "seq2seq" && m.encoder == "tree";
   if (m.encoder != "transformer" && m.type != "seq2seq")
     fail("model.encoder", "only seq2seq chooses its encoder (model.type is " + m.type + ")");
-  if (tree_seq2seq && !generated_tree && !tree_file)
-    fail("model.encoder",
-         "a tree encoder needs a tree task (tree_traversal, or file with "
-         "format tree); task is " +
-             t.name);
+  if (tree_seq2seq && !task.tree_source)
+    fail(
+        "model.encoder",
+        "a tree encoder needs a task whose sources are trees (heed list tasks); task is " + t.name);
   const bool tree_model = m.type == "tree_encoder" || tree_seq2seq;
   if (tree_model) {
     if (m.position == "learned")
@@ -662,16 +659,33 @@ void check_rnn_keys(const ModelConfig& m, Fail&& fail) {
 // current directory, as any command-line path.
 void resolve_paths(TaskConfig& t, const Source& src) {
   namespace fs = std::filesystem;
-  auto resolve = [&](std::string& path, const char* key) {
-    if (path.empty() || fs::path(path).is_absolute()) return;
-    fs::path base = src.overrides.count(std::string("task.") + key)
-                        ? fs::path()
-                        : fs::path(src.name).parent_path();
+  for (const TaskOption& o : task_type(t.name).options) {
+    std::string& path = t.options[o.key];
+    if (o.kind != TaskOption::Kind::kPath || path.empty() || fs::path(path).is_absolute()) continue;
+    fs::path base =
+        src.overrides.count("task." + o.key) ? fs::path() : fs::path(src.name).parent_path();
     path = fs::absolute(base / path).lexically_normal().string();
-  };
-  resolve(t.train, "train");
-  resolve(t.valid, "valid");
-  resolve(t.vocab_file, "vocab_file");
+  }
+}
+
+// The task's own rules across its keys, and what it offers the model.
+template <class Fail>
+TaskCapabilities check_task(const Config& c, Fail&& fail) {
+  if (c.task.min_len > c.task.max_len)
+    fail("task.max_len", "max_len " + std::to_string(c.task.max_len) + " is below min_len " +
+                             std::to_string(c.task.min_len));
+  TaskCapabilities caps;
+  try {
+    caps = task_capabilities(
+        task_setup(c.task.name, c.task.options, c.task.min_len, c.task.max_len, c.train.bucketing));
+  } catch (const TaskOptionError& e) {
+    fail("task." + e.key, e.what());
+  }
+  if (!caps.any_length && !c.task.eval_lengths.empty())
+    fail("task.eval_lengths", "task '" + c.task.name +
+                                  "' cannot make examples of a given length; evaluate another "
+                                  "file with heed eval RUN --data FILE");
+  return caps;
 }
 
 void check_cross_fields(const Config& c, const Source& src,
@@ -690,12 +704,7 @@ void check_cross_fields(const Config& c, const Source& src,
   if (!rnn && c.model.d_model % c.model.heads != 0)
     fail("model.heads", "d_model " + std::to_string(c.model.d_model) +
                             " is not divisible by heads " + std::to_string(c.model.heads));
-  if (c.task.min_len > c.task.max_len)
-    fail("task.max_len", "max_len " + std::to_string(c.task.max_len) + " is below min_len " +
-                             std::to_string(c.task.min_len));
-  if (c.task.name == "addition" && c.task.vocab != 16 && c.task.vocab != 14)
-    fail("task.vocab", "addition fixes its vocabulary (digits and '+'); leave vocab out");
-  check_file_task(c.task, fail);
+  const TaskCapabilities task = check_task(c, fail);
   if (c.model.type == "seq2seq" && c.model.encoder_layers < 1)
     fail("model.encoder_layers", "seq2seq needs at least 1");
   if (rnn) check_rnn_keys(c.model, fail);
@@ -716,7 +725,7 @@ void check_cross_fields(const Config& c, const Source& src,
   if (rnn && !caps.cross)
     fail(attention_key, "rnn cross-attends to the source; '" + c.model.attention.type +
                             "' has no capability cross (heed list attention)");
-  check_tree_keys(c, caps.needs_tree, attention_key,
+  check_tree_keys(c, task, caps.needs_tree, attention_key,
                   marks.count("model.type") || src.overrides.count("model.type"), fail);
 }
 
@@ -799,7 +808,10 @@ std::string config_reference() {
   Documenter d;
   Config c;
   visit(d, c);
-  return "| key | default | meaning |\n|---|---|---|\n" + d.rows_;
+  return "| key | default | meaning |\n|---|---|---|\n" + d.rows_ +
+         "\nEach task reads its own keys in `task:` besides `name`, `min_len`, `max_len` and "
+         "`eval_lengths`; a key only another task reads is an error naming that task.\n" +
+         task_reference();
 }
 
 }  // namespace heed

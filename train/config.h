@@ -20,17 +20,12 @@ struct ConfigError : Error {
 
 struct TaskConfig {
   std::string name = "copy";
-  int64_t vocab = 16;
   int64_t min_len = 1, max_len = 32;
   std::vector<int64_t> eval_lengths;  // extra evaluation lengths (length generalization)
-  // Task `file` (datasets/file_task.h): absolute once loaded (see load_config).
-  std::string train, valid, vocab_file;
-  std::string format = "text";   // file: text (source<TAB>target words) | tree (S-expressions)
-  std::string target = "class";  // file with format tree: class | sequence
-  // Tree tasks (datasets/tree_tasks.h); 0 keeps the task's own default.
-  std::string preset = "small";  // listops: small | lra
-  int64_t max_depth = 0, max_args = 0, labels = 0;
-  double list_p = 0;
+  // The chosen task's own keys (task.vocab for copy, task.train for file, ...), as text, checked
+  // against its declaration (datasets/task_registry.h); every one present once loaded. Paths
+  // are absolute once loaded (see load_config).
+  std::map<std::string, std::string> options;
 };
 
 struct AttentionSpec {
@@ -89,7 +84,7 @@ struct Config {
 };
 
 // Loads `path` ("" = the embedded default), applies `overrides` ("key.path=value"), validates.
-// Relative data paths (task.train, task.valid, task.vocab_file) are resolved against the
+// Relative paths among the task's options (task.train, ...) are resolved against the
 // directory of the file that names them (`source` for parse_config), or the current directory
 // for an override, and stored absolute, so the resolved config works from anywhere.
 Config load_config(const std::string& path, const std::vector<std::string>& overrides = {});

@@ -23,8 +23,8 @@ int run_data(const DataArgs& args) {
   const Config c = load_config(args.config, args.overrides);
   std::unique_ptr<Task> task = make_config_task(c);
   if (task->reads_files())
-    throw Error("data: task 'file' reads its examples from " + c.task.train +
-                "; only generated tasks write theirs");
+    throw Error("data: task '" + c.task.name +
+                "' reads its examples from files; only generated tasks write theirs");
   const uint64_t stream = args.split == "train" ? 0 : args.split == "valid" ? 1 : kTestStream;
   const auto* tree_task = dynamic_cast<const TreeTask*>(task.get());
   for (const Example& e :

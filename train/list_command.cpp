@@ -2,8 +2,7 @@
 
 #include <cstdio>
 
-#include "datasets/tasks.h"
-#include "datasets/tree_tasks.h"
+#include "datasets/task_registry.h"
 #include "framework/text.h"
 #include "models/attention/attention.h"
 #include "train/config.h"
@@ -23,9 +22,8 @@ std::string kind_of(const std::string& key) {
 }
 
 void list_tasks() {
-  std::vector<TaskInfo> tasks = task_list();
-  for (const TaskInfo& t : tree_task_list()) tasks.push_back(t);
-  for (const TaskInfo& t : tasks) std::printf("%-15s %s\n", t.name.c_str(), t.description.c_str());
+  for (const TaskType* t : task_types())
+    std::printf("%-15s %s\n", t->name.c_str(), t->description.c_str());
 }
 
 void list_attention() {

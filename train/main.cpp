@@ -127,8 +127,8 @@ int main(int argc, char** argv) {
   eval_cmd
       ->add_option(
           "--data", eval_args.data,
-          "Score this file of source<TAB>target lines instead (runs of task 'file'; tree tasks: "
-          "S-expression<TAB>target)")
+          "Score this file of source<TAB>target lines instead (tasks reading files; tasks over "
+          "trees: S-expression<TAB>target)")
       ->excludes(test_flag);
 
   PredictArgs predict_args;
@@ -159,7 +159,7 @@ int main(int argc, char** argv) {
   DataArgs data_args;
   CLI::App* data_cmd = app.add_subcommand(
       "data",
-      "Print a generated task's examples as a file (source<TAB>target) that task 'file' reads");
+      "Print a generated task's examples as a file (source<TAB>target) for a task reading files");
   data_cmd->add_option("config", data_args.config, "YAML config file (omit for the default)");
   data_cmd->add_option("--set", data_args.overrides, "Override a key (repeatable)");
   data_cmd->add_option("--split", data_args.split, "train | valid | test (heed eval --test's)")

@@ -142,14 +142,16 @@ std::unique_ptr<TaskModel> make_task_model(const Config& config, const Task& tas
   const auto* tree_task = dynamic_cast<const TreeTask*>(&task);
   if (config.model.type == "seq2seq" && config.model.encoder == "tree") {
     if (!tree_task)
-      throw ConfigError("model.encoder: tree needs a tree task; task is " + task.name());
+      throw ConfigError("model.encoder: tree needs a task whose sources are trees; task is " +
+                        task.name());
     return make_tree_seq2seq_task_model(config, *tree_task);
   }
   if (config.model.type != "classifier" && config.model.type != "tree_encoder")
     return make_task_model(config, task.vocab());
   if (!tree_task)
-    throw ConfigError("model.type: " + config.model.type + " needs a classification task " +
-                      "(listops, tree_eval); task is " + task.name());
+    throw ConfigError("model.type: " + config.model.type +
+                      " needs a task with class targets over trees (heed list tasks); task is " +
+                      task.name());
   return make_classifier_task_model(config, *tree_task);
 }
 

@@ -13,9 +13,10 @@
 
 namespace heed {
 
-// The task of `config`, its data read and checked (datasets/file_task.h for task 'file').
+// The task of `config`, its data read and checked (datasets/task_registry.h).
 std::unique_ptr<Task> make_config_task(const Config& config);
-// The task of a checkpoint: a file task's vocabulary comes from `metadata`, not from its files.
+// The task of a checkpoint: a task reading files takes its vocabulary from `metadata`, not
+// from its files.
 std::unique_ptr<Task> checkpoint_task(const Config& config,
                                       const std::map<std::string, std::string>& metadata,
                                       const std::string& checkpoint);

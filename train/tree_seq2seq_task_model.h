@@ -1,5 +1,5 @@
-// The task model of `model: {type: seq2seq, encoder: tree}` on a tree task with sequence targets
-// (tree_traversal, or task `file` with format tree and target sequence): each example's flat
+// The task model of `model: {type: seq2seq, encoder: tree}` on a task over trees with
+// sequence targets: each example's flat
 // source rebuilt into its tree (TreeTask::to_tree), a TreeSeq2Seq (models/tree_seq2seq.h) over
 // those trees, and the target decoded as Seq2Seq's is ([BOS] target → target EOS).
 #pragma once

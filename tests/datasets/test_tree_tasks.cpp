@@ -11,6 +11,7 @@
 #include <fstream>
 #include <functional>
 
+#include "datasets/task_registry.h"
 #include "datasets/tree_tasks.h"
 
 namespace heed {
@@ -258,8 +259,12 @@ TEST(TreeTasks, OptionErrors) {
   try {
     make_tree_task("lisptops", {});
   } catch (const Error& e) {
-    EXPECT_EQ(std::string(e.what()),
-              "unknown tree task 'lisptops' (known: listops, tree_eval, tree_traversal)");
+    // Tests may register tasks of their own: the list holds at least the shipped ones.
+    EXPECT_EQ(std::string(e.what()).rfind("unknown task 'lisptops' (known: addition, copy, file, "
+                                          "listops, reverse, sort, ",
+                                          0),
+              0u)
+        << e.what();
   }
 }
 
@@ -306,9 +311,7 @@ TEST(TreeTasks, ReadExamplesFromAFile) {
     make_task("copy", {})->read_examples(path);
     FAIL() << "copy read a file";
   } catch (const Error& e) {
-    EXPECT_STREQ(e.what(),
-                 "task 'copy' generates its examples; only task 'file' and the tree tasks read "
-                 "files of examples");
+    EXPECT_STREQ(e.what(), "task 'copy' generates its examples; it reads no files of examples");
   }
 }
 

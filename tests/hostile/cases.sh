@@ -139,7 +139,7 @@ hostile tree_eval_data_unclosed "trees_unclosed.tsv:2:1: '[' is never closed" \
   eval "$TREE" --data "$C/trees_unclosed.tsv"
 hostile tree_eval_data_not_listops "not a tree of task 'listops'" \
   eval "$TREE" --data "$C/trees_not_listops.tsv"
-hostile eval_data_generated_task "only task 'file' and the tree tasks read" \
+hostile eval_data_generated_task "it reads no files of examples" \
   eval "$RUN" --data "$C/trees_unclosed.tsv"
 
 # Resource limits: a model the machine cannot hold is refused up front, with the estimate.

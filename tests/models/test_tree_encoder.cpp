@@ -341,7 +341,7 @@ TEST(ChildFold, ParameterCount) {
 // A fixed batch of 32 small ListOps trees, fitted to every label with AdamW.
 TEST(TreeClassifier, FitsATinyListOpsBatch) {
   std::unique_ptr<TreeTask> task =
-      make_tree_task("listops", Options{{"max_depth", "3"}, {"max_args", "3"}});
+      make_tree_task("listops", {{"max_depth", "3"}, {"max_args", "3"}});
   std::vector<TreeExample> examples = generate_trees(*task, 1, 0, 0, 32, 1, 24);
   std::vector<Tree> trees;
   std::vector<int64_t> labels;

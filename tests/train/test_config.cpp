@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "datasets/task_registry.h"
 #include "framework/text.h"
 #include "tests/train/train_test_util.h"
 #include "train/config.h"
@@ -137,6 +138,15 @@ TEST(Config, DocsListEveryKeyAsGenerated) {
       << "docs/config.md is out of date: regenerate its table with `heed config keys`";
 }
 
+// The override setting `key` to `value`; a task's own key is set under a task that reads it.
+std::string override_of(const std::string& key, const std::string& value) {
+  for (const TaskType* t : task_types())
+    for (const TaskOption& o : t->options)
+      if (key == "task." + o.key)
+        return "task={name: " + t->name + ", " + o.key + ": " + value + "}";
+  return key + "=" + value;
+}
+
 // `heed list` prints config_choices(): every value it lists must pass the value check, and a
 // value outside the list must be refused with exactly that list, so the two cannot disagree.
 TEST(ConfigChoices, EveryListedValueIsAcceptedAndNoOther) {
@@ -146,13 +156,13 @@ TEST(ConfigChoices, EveryListedValueIsAcceptedAndNoOther) {
     if (c.key == "train.stop_at") continue;  // a mapping of metrics, checked below
     for (const std::string& v : c.values) {
       try {
-        parse_config("", "my.yaml", {c.key + "=" + v});
+        parse_config("", "my.yaml", {override_of(c.key, v)});
       } catch (const ConfigError& e) {  // another key may object (cross-field rules); not this
         EXPECT_EQ(std::string(e.what()).find("is not one of"), std::string::npos)
             << c.key << "=" << v << ": " << e.what();
       }
     }
-    std::string m = config_error_of("", {c.key + "=no_such_name"});
+    std::string m = config_error_of("", {override_of(c.key, "no_such_name")});
     EXPECT_NE(m.find("is not one of: " + join(c.values)), std::string::npos) << m;
   }
   for (const char* metric : {"exact_seq_acc", "token_acc", "accuracy", "loss"})

@@ -3,6 +3,7 @@
 // stops has not produced the target.
 #include <gtest/gtest.h>
 
+#include "datasets/task_registry.h"
 #include "framework/nn/layers.h"
 #include "train/evaluate.h"
 

@@ -274,10 +274,9 @@ TEST(FileTaskConfig, ChecksItsKeys) {
   EXPECT_EQ(config_error("task:\n  name: file\n"),
             "my.yaml:2:9: task.name: task 'file' needs task.train, its training file");
   EXPECT_EQ(config_error("task:\n  train: a.tsv\n"),
-            "my.yaml:2:10: task.train: only task 'file' reads files (task.name is copy)");
+            "my.yaml:2:10: task.train: only task 'file' reads it (task.name is copy)");
   EXPECT_EQ(config_error("task:\n  name: file\n  train: a.tsv\n  vocab: 40\n"),
-            "my.yaml:4:10: task.vocab: task 'file' takes its vocabulary from its data; leave "
-            "vocab out");
+            "my.yaml:4:10: task.vocab: only tasks copy, reverse, sort read it (task.name is file)");
   EXPECT_EQ(config_error("task:\n  name: file\n  train: a.tsv\n  eval_lengths: [9]\n"),
             "my.yaml:4:17: task.eval_lengths: task 'file' cannot make examples of a given "
             "length; evaluate another file with heed eval RUN --data FILE");
@@ -288,9 +287,9 @@ TEST(FileTaskConfig, ChecksItsKeys) {
 TEST(FileTaskConfig, PathsResolveAgainstTheConfigOrTheCurrentDirectory) {
   Config c = parse_config("task: {name: file, train: data/t.tsv, valid: /abs/v.tsv}\n",
                           "/cfg/dir/x.yaml", {"task.vocab_file=v.txt"});
-  EXPECT_EQ(c.task.train, "/cfg/dir/data/t.tsv");
-  EXPECT_EQ(c.task.valid, "/abs/v.tsv");
-  EXPECT_EQ(c.task.vocab_file, (fs::current_path() / "v.txt").string());
+  EXPECT_EQ(c.task.options.at("train"), "/cfg/dir/data/t.tsv");
+  EXPECT_EQ(c.task.options.at("valid"), "/abs/v.tsv");
+  EXPECT_EQ(c.task.options.at("vocab_file"), (fs::current_path() / "v.txt").string());
   EXPECT_TRUE(c.train.bucketing);
   // The resolved config reads back the same from anywhere: what --resume relies on.
   const std::string yaml = config_to_yaml(c);

@@ -49,8 +49,8 @@ TEST(MemoryEstimate, IsAboveOneMeasuredStepButWithinFourTimesIt) {
       {"model.type=decoder", "model.decoder_layers=3", "task.max_len=48"},
       {"model.type=rnn", "model.attention=additive", "model.encoder_layers=2",
        "model.decoder_layers=2", "train.batch_size=32"},
-      {"task.name=listops", "model.type=classifier", "model.d_model=64", "model.d_ff=128",
-       "model.encoder_layers=2", "task.max_len=96", "train.batch_size=8"},
+      {"task={name: listops, max_len: 96}", "model.type=classifier", "model.d_model=64",
+       "model.d_ff=128", "model.encoder_layers=2", "train.batch_size=8"},
   };
   for (const auto& overrides : cases) {
     Config c = config_of(overrides);

@@ -370,7 +370,7 @@ TEST(ReportAttention, CrossAttentionMapsOfEachModelType) {
 // nodes (pre-order) and the rows the output's atoms, then EOS.
 TEST(ReportAttention, TreeToSequenceCrossAttentionIsOverTheNodes) {
   Config c =
-      load_config("", {"task.name=tree_traversal", "task.max_len=20", "model.type=seq2seq",
+      load_config("", {"task={name: tree_traversal, max_len: 20}", "model.type=seq2seq",
                        "model.encoder=tree", "model.d_model=16", "model.heads=2", "model.d_ff=32",
                        "model.encoder_layers=1", "model.decoder_layers=2", "model.attention=mha"});
   std::unique_ptr<Task> task = make_config_task(c);

@@ -198,9 +198,9 @@ TEST(TreeFileTaskConfig, ChecksItsKeys) {
   EXPECT_EQ(config_error("task: {name: file, train: a.tsv, format: trees}\n"),
             "my.yaml:1:42: task.format: 'trees' is not one of: text, tree");
   EXPECT_EQ(config_error("task: {name: listops, format: tree}\nmodel: {type: tree_encoder}\n"),
-            "my.yaml:1:31: task.format: only task 'file' reads it");
+            "my.yaml:1:31: task.format: only task 'file' reads it (task.name is listops)");
   EXPECT_EQ(config_error("task: {name: file, train: a.tsv, target: sequence}\n"),
-            "my.yaml:1:42: task.target: only task 'file' with format tree reads it");
+            "my.yaml:1:42: task.target: only format tree reads it");
   EXPECT_EQ(config_error("task: {name: file, train: a.tsv, format: tree}\n"
                          "model: {type: tree_encoder, composition: child_attention}\n"),
             "(accepted)");
@@ -212,10 +212,7 @@ TEST(TreeFileTaskConfig, ChecksItsKeys) {
 
 // ListOps trees of depth <= 3 as a file, their values as the classes.
 std::string listops_file(int64_t count, uint64_t stream) {
-  Options o;
-  o.set("max_depth", "3");
-  o.set("max_args", "3");
-  auto listops = make_tree_task("listops", o);
+  auto listops = make_tree_task("listops", {{"max_depth", "3"}, {"max_args", "3"}});
   std::string out;
   for (const TreeExample& e : generate_trees(*listops, 7, stream, 0, count, 1, 20))
     out += to_sexpr(e.tree, listops->tree_vocab(), SexprStyle::kSquare) + "\t" +

@@ -45,7 +45,7 @@ TEST(TreeConfig, ReadsTheTreeKeysAndBuildsTheTask) {
       "model: {type: tree_encoder, composition: child_attention, position: tree, pooling: root, "
       "max_depth: 4, max_branch: 3}\n",
       "t.yaml");
-  EXPECT_EQ(c.task.max_depth, 4);
+  EXPECT_EQ(c.task.options.at("max_depth"), "4");
   EXPECT_EQ(c.model.composition, "child_attention");
   EXPECT_EQ(c.model.max_branch, 3);
   std::unique_ptr<Task> task = make_config_task(c);
@@ -82,14 +82,15 @@ TEST(TreeConfig, ErrorsNameFileLineAndKey) {
             "t.yaml:2:40: model.composition: only a tree encoder composes (model.type "
             "tree_encoder, or seq2seq with encoder tree)");
   EXPECT_EQ(error_of("task: {name: copy, max_args: 3}\n"),
-            "t.yaml:1:30: task.max_args: only the tree tasks (listops, tree_eval, "
-            "tree_traversal) read it");
+            "t.yaml:1:30: task.max_args: only tasks listops, tree_eval, tree_traversal read it "
+            "(task.name is copy)");
   EXPECT_EQ(error_of("task: {name: tree_eval, preset: lra}\nmodel: {type: classifier}\n"),
-            "t.yaml:1:33: task.preset: only listops reads it");
+            "t.yaml:1:33: task.preset: only task 'listops' reads it (task.name is tree_eval)");
   EXPECT_EQ(error_of("task: {name: listops, vocab: 20}\nmodel: {type: classifier}\n"),
-            "t.yaml:1:30: task.vocab: task 'listops' fixes its vocabulary; leave vocab out");
+            "t.yaml:1:30: task.vocab: only tasks copy, reverse, sort read it (task.name is "
+            "listops)");
   EXPECT_EQ(error_of("task: {name: listops, max_depth: 1}\nmodel: {type: classifier}\n"),
-            "t.yaml:1:34: task.max_depth: must be 0 (the task's default) or at least 2");
+            "t.yaml:1:34: task.max_depth: must be 0 (the preset's) or at least 2");
   EXPECT_EQ(error_of("task: {name: listops}\nmodel: {type: tree_encoder, composition: "
                      "child_attention, attention: tree_distance}\n"),
             "t.yaml:2:70: model.attention: child_attention always composes with mha; leave "
@@ -107,8 +108,8 @@ TEST(TreeConfig, ErrorsNameFileLineAndKey) {
             "t.yaml:2:33: model.pooling: root pooling needs model.type tree_encoder");
   // seq2seq with a tree encoder: tree tasks with sequence targets only.
   EXPECT_EQ(error_of("task: {name: copy}\nmodel: {type: seq2seq, encoder: tree}\n"),
-            "t.yaml:2:33: model.encoder: a tree encoder needs a tree task (tree_traversal, or "
-            "file with format tree); task is copy");
+            "t.yaml:2:33: model.encoder: a tree encoder needs a task whose sources are trees "
+            "(heed list tasks); task is copy");
   EXPECT_EQ(error_of("task: {name: tree_traversal}\nmodel: {type: decoder, encoder: tree}\n"),
             "t.yaml:2:33: model.encoder: only seq2seq chooses its encoder (model.type is decoder)");
   EXPECT_EQ(error_of("task: {name: tree_traversal}\nmodel: {encoder: tree, position: learned}\n"),
