@@ -4,23 +4,21 @@
 // projection), then an output projection. Scoring forms the (B, H, Tq, Tk, D) tensor of
 // tanh arguments, so memory is D times mha's score matrix: fine for the toy lengths it is meant
 // for. Option `bias` (default true) gives W a bias; U has none, since both would add to the
-// same pre-activation.
+// same pre-activation. The skeleton does the rest; only the scoring (attend) is Bahdanau's.
 #include <cmath>
 
 #include "framework/nn/init.h"
 #include "framework/nn/layers.h"
-#include "models/attention/attention.h"
 #include "models/attention/heads.h"
+#include "models/attention/skeleton.h"
 
 namespace heed {
 namespace {
 
-class AdditiveAttention final : public Attention {
+class AdditiveAttention final : public AttentionSkeleton {
  public:
-  explicit AdditiveAttention(const AttentionConfig& c)
-      : d_model_(c.d_model), heads_(c.heads), dropout_(c.dropout) {
+  explicit AdditiveAttention(const AttentionConfig& c) : AttentionSkeleton(c, "additive") {
     const bool bias = c.extra.get_bool("bias", true);
-    check_attention_config(c, "additive");
     const int64_t C = d_model_, D = C / heads_;
     query_proj_ = register_module("query_proj", std::make_shared<Linear>(C, C, bias));
     key_proj_ = register_module("key_proj", std::make_shared<Linear>(C, C, false));
@@ -31,29 +29,25 @@ class AdditiveAttention final : public Attention {
     uniform_(score_weight_, -bound, bound);
   }
 
-  AttentionCapabilities capabilities() const override { return {.kv_cache = true}; }
+ private:
+  std::array<Tensor, 3> project(const Tensor& query, const Tensor& key, const Tensor& value,
+                                const AttentionContext&) override {
+    return {split_heads(query_proj_->forward(query), heads_),  // (B, H, Tq, D)
+            split_heads(key_proj_->forward(key), heads_),      // (B, H, Tk, D)
+            split_heads(value_proj_->forward(value), heads_)};
+  }
+  Tensor output(const Tensor& heads) override { return out_proj_->forward(merge_heads(heads)); }
 
-  AttentionOutput forward(const Tensor& query, const Tensor& key, const Tensor& value,
-                          const AttentionContext& ctx) override {
-    check_attention_inputs(query, key, value, d_model_, "additive");
-    Tensor qh = split_heads(query_proj_->forward(query), heads_);  // (B, H, Tq, D)
-    Tensor kh = split_heads(key_proj_->forward(key), heads_);      // (B, H, Tk, D)
-    Tensor vh = split_heads(value_proj_->forward(value), heads_);
-    std::tie(kh, vh) = append_to_cache(ctx.cache, kh, vh);
+  AttentionCoreOutput attend(const Tensor& qh, const Tensor& kh, const Tensor& vh,
+                             const AttentionContext& ctx) override {
     const int64_t D = qh.size(3);
     // (B, H, Tq, 1, D) + (B, H, 1, Tk, D) -> (B, H, Tq, Tk, D); · v_h -> scores (B, H, Tq, Tk)
     Tensor energy = tanh(add(unsqueeze(qh, 3), unsqueeze(kh, 2)));
     Tensor scores = squeeze(matmul(energy, score_weight_.view({1, heads_, 1, D, 1})), 4);
-    Tensor p = softmax(scores, attention_mask(ctx, query.size(0), qh.size(2), kh.size(2)));
-    Tensor out = matmul(dropout(p, dropout_, is_training()), vh);  // (B, H, Tq, D)
-    AttentionOutput result{out_proj_->forward(merge_heads(out)), Tensor()};
-    if (ctx.need_weights) result.weights = p.detach();
-    return result;
+    Tensor p = softmax(scores, score_mask(qh, kh, ctx));
+    return {matmul(dropout(p, dropout_, is_training()), vh), p.detach()};  // (B, H, Tq, D)
   }
 
- private:
-  int64_t d_model_, heads_;
-  float dropout_;
   std::shared_ptr<Linear> query_proj_, key_proj_, value_proj_, out_proj_;
   Tensor score_weight_;  // (H, D)
 };

@@ -5,10 +5,8 @@
 // Projections are mha's.
 #include <cmath>
 
-#include "models/attention/attention.h"
-#include "models/attention/heads.h"
 #include "models/attention/positions.h"
-#include "models/attention/projection.h"
+#include "models/attention/skeleton.h"
 
 namespace heed {
 
@@ -43,35 +41,18 @@ Tensor alibi_bias(const std::vector<float>& slopes, int64_t tq, int64_t tk, int6
 
 namespace {
 
-class AlibiAttention final : public Attention {
+class AlibiAttention final : public PackedAttention {
  public:
   explicit AlibiAttention(const AttentionConfig& c)
-      : d_model_(c.d_model),
-        dropout_(c.dropout),
-        proj_(*this, c, "alibi"),
-        slopes_(alibi_slopes(c.heads)) {}
-
-  AttentionCapabilities capabilities() const override { return {.kv_cache = true}; }
-
-  AttentionOutput forward(const Tensor& query, const Tensor& key, const Tensor& value,
-                          const AttentionContext& ctx) override {
-    check_attention_inputs(query, key, value, d_model_, "alibi");
-    auto [qh, kh, vh] = proj_.project(query, key, value);  // (B, H, T, D)
-    std::tie(kh, vh) = append_to_cache(ctx.cache, kh, vh);
-    const int64_t tq = qh.size(2), tk = kh.size(2);
-    Tensor bias = alibi_bias(slopes_, tq, tk, ctx.query_offset);  // (H, Tq, Tk), constant
-    Tensor mask = attention_mask(ctx, query.size(0), tq, tk);
-    AttentionCoreOutput a =
-        scaled_dot_product_attention(qh, kh, vh, bias, mask, dropout_, is_training());
-    AttentionOutput out{proj_.output(a.out), Tensor()};
-    if (ctx.need_weights) out.weights = a.weights;
-    return out;
-  }
+      : PackedAttention(c, "alibi"), slopes_(alibi_slopes(c.heads)) {}
 
  private:
-  int64_t d_model_;
-  float dropout_;
-  PackedProjection proj_;
+  // (H, Tq, Tk), constant.
+  Tensor score_bias(const Tensor& qh, const Tensor& kh,
+                    const AttentionContext& ctx) const override {
+    return alibi_bias(slopes_, qh.size(2), kh.size(2), ctx.query_offset);
+  }
+
   std::vector<float> slopes_;  // (H,)
 };
 

@@ -18,6 +18,8 @@
 
 namespace heed {
 
+struct TreeBatch;  // datasets/tree_batch.h: tree variants read it, nothing here needs its layout
+
 // What a variant can do; the generic tests and the models respect it.
 struct AttentionCapabilities {
   bool returns_weights = true;  // can hand back (B, H, Tq, Tk) weights
@@ -41,8 +43,8 @@ struct AttentionContext {
   bool causal = false;
   int64_t query_offset = 0;  // absolute position of the first query (incremental decoding)
   bool need_weights = false;
-  KVCache* cache = nullptr;    // when set: append this call's keys/values, attend over all of them
-  const void* tree = nullptr;  // tree structure for tree variants (datasets' TreeBatch)
+  KVCache* cache = nullptr;  // when set: append this call's keys/values, attend over all of them
+  const TreeBatch* tree = nullptr;  // the batch's trees, for needs_tree variants
 };
 
 struct AttentionOutput {

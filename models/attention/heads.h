@@ -1,7 +1,10 @@
 // Splitting the model dimension into heads and back, shared by the variants.
 #pragma once
 
+#include <utility>
+
 #include "framework/ops.h"
+#include "models/attention/attention.h"
 
 namespace heed {
 

@@ -8,27 +8,24 @@
 // that sees no key at all has 0/0, defined as a zero output. No 1/√D scaling (the kernel has
 // none). Projections are mha's. The KV cache holds the projected keys and values, so cached
 // decoding recomputes the prefix sums (O(T) per token, not the paper's O(1) recurrent state).
-#include "models/attention/attention.h"
-#include "models/attention/heads.h"
-#include "models/attention/projection.h"
+#include "models/attention/skeleton.h"
 
 namespace heed {
 namespace {
 
-class LinearAttention final : public Attention {
+class LinearAttention final : public PackedAttention {
  public:
-  explicit LinearAttention(const AttentionConfig& c)
-      : d_model_(c.d_model), proj_(*this, c, "linear") {}
+  explicit LinearAttention(const AttentionConfig& c) : PackedAttention(c, "linear") {}
 
   AttentionCapabilities capabilities() const override {
     return {.returns_weights = false, .kv_cache = true};
   }
 
-  AttentionOutput forward(const Tensor& query, const Tensor& key, const Tensor& value,
-                          const AttentionContext& ctx) override {
-    check_attention_inputs(query, key, value, d_model_, "linear");
-    auto [qh, kh, vh] = proj_.project(query, key, value);  // (B, H, T, D)
-    std::tie(kh, vh) = append_to_cache(ctx.cache, kh, vh);
+ private:
+  // The kernel in place of the softmax core: out (B, H, Tq, D), no weights. Padding and
+  // causality act on the sums over keys, not through a score mask.
+  AttentionCoreOutput attend(const Tensor& qh, const Tensor& kh, const Tensor& vh,
+                             const AttentionContext& ctx) override {
     const int64_t B = qh.size(0), Tq = qh.size(2), Tk = kh.size(2);
     Tensor fq = add(elu(qh), 1.0f), fk = add(elu(kh), 1.0f);  // φ: (B, H, T, D), positive
     if (ctx.key_padding.defined()) fk = mul(fk, kept_keys(ctx.key_padding, B, Tk));
@@ -48,10 +45,9 @@ class LinearAttention final : public Attention {
     std::vector<float> none(d.size());
     for (std::size_t i = 0; i < d.size(); ++i) none[i] = d[i] == 0.0f ? 1.0f : 0.0f;
     den = where(Tensor::from_vector(none, den.shape()), Tensor::scalar(1.0f), den);
-    return {proj_.output(div(num, den)), Tensor()};
+    return {div(num, den), Tensor()};
   }
 
- private:
   // padding: (B, Tk), nonzero = padded -> (B, 1, Tk, 1) with 0 on padded keys, 1 elsewhere.
   static Tensor kept_keys(const Tensor& padding, int64_t B, int64_t Tk) {
     if (padding.dim() != 2 || padding.size(0) != B || padding.size(1) != Tk)
@@ -61,9 +57,6 @@ class LinearAttention final : public Attention {
     for (float& x : keep) x = x != 0 ? 0.0f : 1.0f;
     return Tensor::from_vector(keep, {B, 1, Tk, 1});
   }
-
-  int64_t d_model_;
-  PackedProjection proj_;
 };
 
 }  // namespace

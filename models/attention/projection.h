@@ -1,7 +1,8 @@
 // The q/k/v/out projections of torch.nn.MultiheadAttention (packed in_proj_weight (3C, C),
-// in_proj_bias (3C), out_proj), for the variants that keep mha's parameters and change only how
-// heads attend (relative, alibi, rotary, window, linear, topk). Same names and initialization as
-// mha, so their checkpoints exchange projection weights with it.
+// in_proj_bias (3C), out_proj): mha's, and those of the variants that keep its parameters and
+// change only how heads attend (relative, alibi, rotary, window, linear, topk, tree variants),
+// usually through PackedAttention (skeleton.h). Same names and initialization everywhere, so
+// their checkpoints exchange projection weights with mha and with PyTorch.
 #pragma once
 
 #include <array>

@@ -7,10 +7,8 @@
 #include <cmath>
 
 #include "framework/nn/init.h"
-#include "models/attention/attention.h"
-#include "models/attention/heads.h"
 #include "models/attention/positions.h"
-#include "models/attention/projection.h"
+#include "models/attention/skeleton.h"
 
 namespace heed {
 
@@ -38,15 +36,12 @@ int64_t t5_relative_position_bucket(int64_t relative_position, bool bidirectiona
 
 namespace {
 
-class RelativeAttention final : public Attention {
+class RelativeAttention final : public PackedAttention {
  public:
   explicit RelativeAttention(const AttentionConfig& c)
-      : heads_(c.heads),
-        dropout_(c.dropout),
+      : PackedAttention(c, "relative"),
         num_buckets_(c.extra.get_int("num_buckets", 32, 4, 1 << 16)),
-        max_distance_(c.extra.get_int("max_distance", 128, 1, 1 << 30)),
-        d_model_(c.d_model),
-        proj_(*this, c, "relative") {
+        max_distance_(c.extra.get_int("max_distance", 128, 1, 1 << 30)) {
     // Both bucket layouts need max_distance beyond the exact range, or the log spacing divides
     // by log(≤ 1).
     if (max_distance_ <= num_buckets_ / 2)
@@ -57,26 +52,12 @@ class RelativeAttention final : public Attention {
     normal_(table_->weight(), 0.0f, 1.0f / std::sqrt(static_cast<float>(d_model_)));  // as HF's T5
   }
 
-  AttentionCapabilities capabilities() const override { return {.kv_cache = true}; }
-
-  AttentionOutput forward(const Tensor& query, const Tensor& key, const Tensor& value,
-                          const AttentionContext& ctx) override {
-    check_attention_inputs(query, key, value, d_model_, "relative");
-    auto [qh, kh, vh] = proj_.project(query, key, value);  // (B, H, T, D)
-    std::tie(kh, vh) = append_to_cache(ctx.cache, kh, vh);
-    const int64_t tq = qh.size(2), tk = kh.size(2);
-    Tensor bias = position_bias(tq, tk, ctx);  // (H, Tq, Tk), learned
-    Tensor mask = attention_mask(ctx, query.size(0), tq, tk);
-    AttentionCoreOutput a =
-        scaled_dot_product_attention(qh, kh, vh, bias, mask, dropout_, is_training());
-    AttentionOutput out{proj_.output(a.out), Tensor()};
-    if (ctx.need_weights) out.weights = a.weights;
-    return out;
-  }
-
  private:
-  // Bucket ids (Tq, Tk) of key j − query (offset + i), looked up in the (num_buckets, H) table.
-  Tensor position_bias(int64_t tq, int64_t tk, const AttentionContext& ctx) const {
+  // (H, Tq, Tk), learned: bucket ids (Tq, Tk) of key j − query (offset + i), looked up in the
+  // (num_buckets, H) table.
+  Tensor score_bias(const Tensor& qh, const Tensor& kh,
+                    const AttentionContext& ctx) const override {
+    const int64_t tq = qh.size(2), tk = kh.size(2);
     const int64_t lo = -(ctx.query_offset + tq - 1);  // smallest key − query
     std::vector<int64_t> bucket_of(tk - lo);
     for (int64_t r = lo; r < tk; ++r)
@@ -88,10 +69,7 @@ class RelativeAttention final : public Attention {
     return table_->forward(ids).permute({2, 0, 1});
   }
 
-  int64_t heads_;
-  float dropout_;
-  int64_t num_buckets_, max_distance_, d_model_;
-  PackedProjection proj_;
+  int64_t num_buckets_, max_distance_;
   std::shared_ptr<Embedding> table_;
 };
 

@@ -5,10 +5,8 @@
 // before they enter the cache, so cached keys keep their positions. Then mha's core.
 #include <cmath>
 
-#include "models/attention/attention.h"
-#include "models/attention/heads.h"
 #include "models/attention/positions.h"
-#include "models/attention/projection.h"
+#include "models/attention/skeleton.h"
 
 namespace heed {
 
@@ -33,44 +31,28 @@ Tensor apply_rotary(const Tensor& x, int64_t offset, double base) {
 
 namespace {
 
-class RotaryAttention final : public Attention {
+class RotaryAttention final : public PackedAttention {
  public:
   explicit RotaryAttention(const AttentionConfig& c)
-      : d_model_(c.d_model),
-        dropout_(c.dropout),
-        base_(c.extra.get_float("base", 10000.0, 1.0)),
-        proj_(*this, c, "rotary") {
+      : PackedAttention(c, "rotary"), base_(c.extra.get_float("base", 10000.0, 1.0)) {
     const int64_t D = c.d_model / c.heads;
     if (D % 2 != 0)
       throw Error("rotary: head dimension d_model / heads = " + std::to_string(c.d_model) + " / " +
                   std::to_string(c.heads) + " = " + std::to_string(D) + " must be even");
   }
 
-  AttentionCapabilities capabilities() const override { return {.kv_cache = true}; }
-
-  AttentionOutput forward(const Tensor& query, const Tensor& key, const Tensor& value,
-                          const AttentionContext& ctx) override {
-    check_attention_inputs(query, key, value, d_model_, "rotary");
-    auto [qh, kh, vh] = proj_.project(query, key, value);  // (B, H, T, D)
+ private:
+  // mha's heads, rotated; keys before they enter the cache, so cached keys keep their positions.
+  std::array<Tensor, 3> project(const Tensor& query, const Tensor& key, const Tensor& value,
+                                const AttentionContext& ctx) override {
+    auto [qh, kh, vh] = PackedAttention::project(query, key, value, ctx);  // (B, H, T, D)
     // Self-attention keys sit where the queries do; other keys start after what is cached.
     const int64_t key_offset =
         query.same(key) ? ctx.query_offset : (ctx.cache ? ctx.cache->length() : 0);
-    qh = apply_rotary(qh, ctx.query_offset, base_);
-    kh = apply_rotary(kh, key_offset, base_);
-    std::tie(kh, vh) = append_to_cache(ctx.cache, kh, vh);
-    Tensor mask = attention_mask(ctx, query.size(0), qh.size(2), kh.size(2));
-    AttentionCoreOutput a =
-        scaled_dot_product_attention(qh, kh, vh, Tensor(), mask, dropout_, is_training());
-    AttentionOutput out{proj_.output(a.out), Tensor()};
-    if (ctx.need_weights) out.weights = a.weights;
-    return out;
+    return {apply_rotary(qh, ctx.query_offset, base_), apply_rotary(kh, key_offset, base_), vh};
   }
 
- private:
-  int64_t d_model_;
-  float dropout_;
   double base_;
-  PackedProjection proj_;
 };
 
 }  // namespace

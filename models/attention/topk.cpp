@@ -8,41 +8,23 @@
 #include <functional>
 #include <limits>
 
-#include "models/attention/attention.h"
-#include "models/attention/heads.h"
-#include "models/attention/projection.h"
+#include "models/attention/skeleton.h"
 
 namespace heed {
 namespace {
 
 constexpr float kNegInf = -std::numeric_limits<float>::infinity();
 
-class TopkAttention final : public Attention {
+class TopkAttention final : public PackedAttention {
  public:
   explicit TopkAttention(const AttentionConfig& c)
-      : d_model_(c.d_model),
-        dropout_(c.dropout),
-        k_(c.extra.get_int("k", 8, 1)),
-        proj_(*this, c, "topk") {}
-
-  AttentionCapabilities capabilities() const override { return {.kv_cache = true}; }
-
-  AttentionOutput forward(const Tensor& query, const Tensor& key, const Tensor& value,
-                          const AttentionContext& ctx) override {
-    check_attention_inputs(query, key, value, d_model_, "topk");
-    auto [qh, kh, vh] = proj_.project(query, key, value);  // (B, H, T, D)
-    std::tie(kh, vh) = append_to_cache(ctx.cache, kh, vh);
-    Tensor mask = attention_mask(ctx, query.size(0), qh.size(2), kh.size(2));
-    AttentionCoreOutput a = scaled_dot_product_attention(
-        qh, kh, vh, Tensor(), top_k_mask(qh, kh, mask), dropout_, is_training());
-    AttentionOutput out{proj_.output(a.out), Tensor()};
-    if (ctx.need_weights) out.weights = a.weights;
-    return out;
-  }
+      : PackedAttention(c, "topk"), k_(c.extra.get_int("k", 8, 1)) {}
 
  private:
-  // (B, H, Tq, Tk) additive mask: `mask` plus −inf on every key below the row's k-th best score.
-  Tensor top_k_mask(const Tensor& qh, const Tensor& kh, const Tensor& mask) const {
+  // (B, H, Tq, Tk) additive: ctx's mask plus −inf on every key below the row's k-th best score.
+  Tensor score_mask(const Tensor& qh, const Tensor& kh,
+                    const AttentionContext& ctx) const override {
+    Tensor mask = PackedAttention::score_mask(qh, kh, ctx);  // causal and padding
     NoGradGuard no_grad;
     const float scale = 1.0f / std::sqrt(static_cast<float>(qh.size(3)));
     Tensor s = mul(matmul(qh.detach(), kh.detach().transpose(-1, -2)), scale);  // (B, H, Tq, Tk)
@@ -64,10 +46,7 @@ class TopkAttention final : public Attention {
     return s;
   }
 
-  int64_t d_model_;
-  float dropout_;
   int64_t k_;
-  PackedProjection proj_;
 };
 
 }  // namespace

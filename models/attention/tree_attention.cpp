@@ -9,34 +9,31 @@
 
 namespace heed {
 
-const TreeBatch& context_tree(const AttentionContext& ctx, int64_t batch, int64_t nodes,
-                              const char* who) {
-  if (ctx.tree == nullptr)
-    throw Error(std::string(who) +
-                ": needs a tree (AttentionContext::tree must point to the batch's TreeBatch); "
-                "use it in a tree model such as tree_encoder");
-  const TreeBatch& tree = *static_cast<const TreeBatch*>(ctx.tree);
-  if (tree.batch_size() != batch || tree.max_nodes() != nodes)
-    throw Error(std::string(who) + ": the tree batch has " + std::to_string(tree.batch_size()) +
-                " trees of up to " + std::to_string(tree.max_nodes()) +
-                " nodes, but the inputs are (batch " + std::to_string(batch) + ", length " +
-                std::to_string(nodes) + ")");
-  return tree;
-}
-
-const TreeBatch& tree_self_attention_inputs(const Tensor& query, const Tensor& key,
-                                            const Tensor& value, const AttentionContext& ctx,
-                                            int64_t d_model, const char* who) {
-  check_attention_inputs(query, key, value, d_model, who);
+void TreeAttention::check_inputs(const Tensor& query, const Tensor& key, const Tensor& value,
+                                 const AttentionContext& ctx) const {
+  check_attention_inputs(query, key, value, d_model_, name_);
+  const std::string who = name_;
   if (key.size(1) != query.size(1) || ctx.cache != nullptr)
-    throw Error(std::string(who) +
+    throw Error(who +
                 ": attends among one tree's nodes: keys must be the queries' nodes and there is "
                 "no KV cache");
-  return context_tree(ctx, query.size(0), query.size(1), who);
+  if (ctx.tree == nullptr)
+    throw Error(who +
+                ": needs a tree (AttentionContext::tree must point to the batch's TreeBatch); "
+                "use it in a tree model such as tree_encoder");
+  const int64_t batch = query.size(0), nodes = query.size(1);
+  if (ctx.tree->batch_size() != batch || ctx.tree->max_nodes() != nodes)
+    throw Error(who + ": the tree batch has " + std::to_string(ctx.tree->batch_size()) +
+                " trees of up to " + std::to_string(ctx.tree->max_nodes()) +
+                " nodes, but the inputs are (batch " + std::to_string(batch) + ", length " +
+                std::to_string(nodes) + ")");
 }
 
-Tensor with_context_mask(Tensor mask, const AttentionContext& ctx, int64_t batch, int64_t nodes) {
-  if (Tensor extra = attention_mask(ctx, batch, nodes, nodes); extra.defined()) {
+Tensor TreeAttention::score_mask(const Tensor& qh, const Tensor&,
+                                 const AttentionContext& ctx) const {
+  const int64_t B = qh.size(0), N = qh.size(2);
+  Tensor mask = tree_relation_mask(*ctx.tree, allowed_);
+  if (Tensor extra = attention_mask(ctx, B, N, N); extra.defined()) {
     NoGradGuard no_grad;
     mask = add(mask, extra);
   }
@@ -51,9 +48,7 @@ uint32_t parse_tree_relations(const std::string& spec, const char* who) {
       {"siblings", relation_bit(kRelSibling)},
       {"ancestors", relation_bit(kRelParent) | relation_bit(kRelAncestor)},
       {"descendants", relation_bit(kRelChild) | relation_bit(kRelDescendant)},
-      {"all", relation_bit(kRelSelf) | relation_bit(kRelParent) | relation_bit(kRelChild) |
-                  relation_bit(kRelAncestor) | relation_bit(kRelDescendant) |
-                  relation_bit(kRelSibling) | relation_bit(kRelNone)},
+      {"all", kAllTreeRelations},
   };
   auto valid = [] {
     std::vector<std::string> names;

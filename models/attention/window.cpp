@@ -14,33 +14,32 @@
 #include <cmath>
 #include <limits>
 
-#include "models/attention/attention.h"
-#include "models/attention/heads.h"
-#include "models/attention/projection.h"
+#include "models/attention/skeleton.h"
 
 namespace heed {
 namespace {
 
 constexpr float kNegInf = -std::numeric_limits<float>::infinity();
 
-class WindowAttention final : public Attention {
+class WindowAttention final : public PackedAttention {
  public:
   explicit WindowAttention(const AttentionConfig& c)
-      : d_model_(c.d_model),
-        heads_(c.heads),
-        dropout_(c.dropout),
-        width_(c.extra.get_int("width", 8, 0, 1 << 20)),
-        proj_(*this, c, "window") {}
+      : PackedAttention(c, "window"), width_(c.extra.get_int("width", 8, 0, 1 << 20)) {}
 
   AttentionCapabilities capabilities() const override { return {.cross = false}; }
 
-  AttentionOutput forward(const Tensor& query, const Tensor& key, const Tensor& value,
-                          const AttentionContext& ctx) override {
-    check_attention_inputs(query, key, value, d_model_, "window");
+ private:
+  void check_inputs(const Tensor& query, const Tensor& key, const Tensor& value,
+                    const AttentionContext& ctx) const override {
+    PackedAttention::check_inputs(query, key, value, ctx);
     if (!query.same(key) || !key.same(value))
       throw Error("window: self-attention only (query, key and value must be the same tensor)");
     if (ctx.cache) throw Error("window: incremental decoding (a KV cache) is not supported");
-    auto [qh, kh, vh] = proj_.project(query, key, value);  // (B, H, T, D)
+  }
+
+  // Blocked in place of the full core: out (B, H, T, D), weights (B, H, T, T) when asked for.
+  AttentionCoreOutput attend(const Tensor& qh, const Tensor& kh, const Tensor& vh,
+                             const AttentionContext& ctx) override {
     const int64_t B = qh.size(0), H = heads_, T = qh.size(2), D = qh.size(3);
     const Blocks g = blocks(T, ctx.causal);
     // (B, H, T, D) -> (B, H, N, L, D): queries of block n.
@@ -51,12 +50,9 @@ class WindowAttention final : public Attention {
     Tensor p = softmax(scores, block_mask(ctx, B, T, g));          // a fully hidden row gives zeros
     Tensor pd = dropout(p, dropout_, is_training());
     Tensor out = view(matmul(pd, vb), {B, H, g.N * g.L, D});  // (B, H, N·L, D)
-    AttentionOutput result{proj_.output(slice(out, 2, 0, T)), Tensor()};
-    if (ctx.need_weights) result.weights = scatter_weights(p, T, g);
-    return result;
+    return {slice(out, 2, 0, T), ctx.need_weights ? scatter_weights(p, T, g) : Tensor()};
   }
 
- private:
   // N blocks of L positions; each block's queries see K blocks of keys starting at block n − 1.
   struct Blocks {
     int64_t L, N, K;
@@ -137,10 +133,7 @@ class WindowAttention final : public Attention {
     return full;
   }
 
-  int64_t d_model_, heads_;
-  float dropout_;
   int64_t width_;
-  PackedProjection proj_;
 };
 
 }  // namespace
