@@ -74,6 +74,11 @@ void softmax_rows(const float* x, float* y, int64_t rows, int64_t n) {
       return;
     }
     Row(yr, n) = (ConstRow(xr, n) - m).exp();
+    // A hidden (−inf) entry must weigh exactly 0, but Eigen's vectorized exp clamps its input
+    // near −88 and returns a denormal there (its scalar tail returns 0), and x may be y (in
+    // place), so the −inf is gone by now: whatever fell below the smallest normal float is 0.
+    for (int64_t i = 0; i < n; ++i)
+      if (yr[i] < std::numeric_limits<float>::min()) yr[i] = 0.0f;
     const float inv = 1.0f / row_sum(yr, n);
     for (int64_t i = 0; i < n; ++i) yr[i] *= inv;
   });
