@@ -19,10 +19,10 @@ using namespace heed;
 class CosineAttention final : public Attention {
  public:
   explicit CosineAttention(const AttentionConfig& c)
-      : d_model_(c.d_model),
-        heads_(c.heads),
+      : scale_(static_cast<float>(c.extra.get_float("scale", 10.0, 1e-3, 1e3))),
         dropout_(c.dropout),
-        scale_(static_cast<float>(c.extra.get_float("scale", 10.0, 1e-3, 1e3))) {
+        d_model_(c.d_model),
+        heads_(c.heads) {
     check_attention_config(c, "cosine");  // d_model divisible by heads, dropout in [0, 1)
     q_proj_ = register_module("q_proj", std::make_shared<Linear>(d_model_, d_model_));
     k_proj_ = register_module("k_proj", std::make_shared<Linear>(d_model_, d_model_));
@@ -59,8 +59,8 @@ class CosineAttention final : public Attention {
     return div(x, sqrt(add(sum(mul(x, x), {3}, /*keepdim=*/true), 1e-6f)));
   }
 
+  float scale_, dropout_;
   int64_t d_model_, heads_;
-  float dropout_, scale_;
   std::shared_ptr<Linear> q_proj_, k_proj_, v_proj_, out_proj_;
 };
 
