@@ -1,5 +1,5 @@
-# `cmake --install`: the headers, libheed.a, the heed CLI and a CMake package, so that another
-# project can write
+# `cmake --install`: the headers, the layers' libraries, the heed CLI and a CMake package, so
+# that another project can write
 #   find_package(heed CONFIG REQUIRED)
 #   target_link_libraries(app PRIVATE heed::heed)
 # Headers keep the tree's layout under include/heed/ (the INSTALL_INTERFACE include directory in
@@ -19,11 +19,17 @@ install(DIRECTORY
   DESTINATION include/heed
   FILES_MATCHING PATTERN "*.h")
 
-# Installed names: heed::heed is heed_whole (the library linked whole, so the attention registry
-# is populated) and heed::heed_static the archive itself, which nobody should link directly.
-set_target_properties(heed PROPERTIES EXPORT_NAME heed_static)
-set_target_properties(heed_whole PROPERTIES EXPORT_NAME heed)
-install(TARGETS heed heed_whole EXPORT heedTargets ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
+# Installed targets keep their names under heed::. heed::heed is every layer;
+# heed::heed_framework, heed::heed_datasets, heed::heed_models and heed::heed_train are the
+# layers one by one, each bringing those below it. The registering layers (cmake/layers.cmake)
+# install their object files, not an archive, and their INTERFACE targets list them as link items
+# of the consumer, so an installed heed::heed_models still has every attention variant registered.
+set(HEED_OBJECTS_DIR ${CMAKE_INSTALL_LIBDIR}/heed)
+install(TARGETS heed_framework heed_datasets_objects heed_datasets heed_models_objects heed_models
+    heed_train heed
+  EXPORT heedTargets
+  ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+  OBJECTS DESTINATION ${HEED_OBJECTS_DIR})
 install(TARGETS heed_cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(EXPORT heedTargets NAMESPACE heed:: DESTINATION ${HEED_INSTALL_CMAKEDIR})
 
