@@ -37,7 +37,7 @@ struct TaskOption {
   std::string fallback;  // the default, as text
   std::string doc;
   double lo = -1e300, hi = 1e300;    // kInteger, kNumber: the allowed range
-  std::vector<std::string> choices;  // kText: the allowed values (empty: any)
+  std::vector<std::string> choices = {};  // kText: the allowed values (empty: any)
 };
 
 // A task about to be made: its options, every declared one present (defaults filled in), and

@@ -4,11 +4,12 @@
 //
 //   user_extensions [steps]        (default 30)
 //
-// 1. The registry lists the user's variant (cosine_attention.cpp) beside heed's own (mha): both
-//    this program's registration and the library's survived the link.
+// 1. The registries list the user's variant (cosine_attention.cpp) beside heed's own (mha) and
+//    the user's task (count_task.cpp) beside heed's (copy): both this program's registrations
+//    and the library's survived the link.
 // 2. heed's gradcheck of the variant, in every setting its capabilities allow.
-// 3. heed's trainer trains a copy-task transformer a few steps with the variant chosen by
-//    config, as `heed train` would, and its loss falls.
+// 3. heed's trainer trains a transformer a few steps on the copy task with the variant, and on
+//    the user's task, each chosen by config as `heed train` would, and the loss falls.
 // Exits 1 if any of these fails. Each extension this project adds gets a check here.
 #include <algorithm>
 #include <cmath>
@@ -21,6 +22,7 @@
 
 #include <unistd.h>
 
+#include "datasets/task_registry.h"
 #include "framework/runtime.h"
 #include "models/attention/attention.h"
 #include "models/attention/gradcheck_variant.h"
@@ -36,11 +38,18 @@ bool registered(const std::string& name) {
   return std::any_of(all.begin(), all.end(), [&](const auto& v) { return v.name == name; });
 }
 
+bool task_registered(const std::string& name) {
+  std::vector<const TaskType*> all = task_types();
+  return std::any_of(all.begin(), all.end(), [&](const auto* t) { return t->name == name; });
+}
+
 bool check_registry() {
-  bool ok = registered("cosine") && registered("mha");
-  std::printf("registry: %zu variants; cosine %s, mha %s\n", attention_variants().size(),
-              registered("cosine") ? "registered" : "MISSING",
-              registered("mha") ? "registered" : "MISSING");
+  bool ok = registered("cosine") && registered("mha") && task_registered("count") &&
+            task_registered("copy");
+  auto state = [](bool on) { return on ? "registered" : "MISSING"; };
+  std::printf("registry: %zu variants; cosine %s, mha %s; %zu tasks; count %s, copy %s\n",
+              attention_variants().size(), state(registered("cosine")), state(registered("mha")),
+              task_types().size(), state(task_registered("count")), state(task_registered("copy")));
   return ok;
 }
 
@@ -60,10 +69,11 @@ bool check_gradients() {
   return ok;
 }
 
-// The same YAML a user would pass to `heed train`, choosing the variant and its option by name.
-bool check_training(int steps, const std::filesystem::path& out_dir) {
-  const char* yaml = R"(
-task: {name: copy, vocab: 10, min_len: 1, max_len: 6}
+// The same YAML a user would pass to `heed train` after `task_yaml`, choosing the variant and
+// its option by name; `tokens` is the task's vocabulary, for the loss of a uniform guess.
+bool check_training(const std::string& task_yaml, int64_t tokens, int steps,
+                    const std::filesystem::path& out_dir) {
+  const std::string yaml = task_yaml + R"(
 model:
   type: seq2seq
   d_model: 32
@@ -88,11 +98,14 @@ threads: 1
   options.available_memory = 0;  // a tiny model: skip the memory check
   TrainSummary s = train(config, options);
   double loss = s.eval.count("loss") ? s.eval.at("loss") : NAN;
-  // A model that learned nothing predicts the 13 tokens (10 + PAD, BOS, EOS) about uniformly.
-  const double uniform = std::log(13.0);
+  // A model that learned nothing predicts the task's tokens about uniformly.
+  const double uniform = std::log(static_cast<double>(tokens));
   bool ok = s.steps == steps && std::isfinite(loss) && loss < uniform;
-  std::printf("trained %lld steps with cosine attention: eval loss %.3f (uniform guess %.3f) %s\n",
-              static_cast<long long>(s.steps), loss, uniform, ok ? "ok" : "FAILED");
+  std::printf(
+      "trained %lld steps, %s with cosine attention: eval loss %.3f (uniform guess %.3f) "
+      "%s\n",
+      static_cast<long long>(s.steps), config.task.name.c_str(), loss, uniform,
+      ok ? "ok" : "FAILED");
   return ok;
 }
 
@@ -108,7 +121,13 @@ int main(int argc, char** argv) {
         ("heed-user-extensions-" + std::to_string(static_cast<long long>(::getpid())));
     bool ok = check_registry();
     ok = check_gradients() && ok;
-    ok = check_training(steps, out_dir) && ok;
+    // copy: 10 tokens with PAD, BOS, EOS; count: 3 + 2 symbols + counts 0..6.
+    ok = check_training("task: {name: copy, vocab: 10, min_len: 1, max_len: 6}", 10, steps,
+                        out_dir / "copy") &&
+         ok;
+    ok = check_training("task: {name: count, kinds: 2, min_len: 1, max_len: 6}", 12, steps,
+                        out_dir / "count") &&
+         ok;
     std::filesystem::remove_all(out_dir);
     std::printf("%s\n", ok ? "user extensions: all checks passed" : "user extensions: FAILED");
     return ok ? 0 : 1;
