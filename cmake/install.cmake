@@ -26,7 +26,7 @@ install(DIRECTORY
 # of the consumer, so an installed heed::heed_models still has every attention variant registered.
 set(HEED_OBJECTS_DIR ${CMAKE_INSTALL_LIBDIR}/heed)
 install(TARGETS heed_framework heed_datasets_objects heed_datasets heed_models_objects heed_models
-    heed_train heed
+    heed_train_objects heed_train heed
   EXPORT heedTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   OBJECTS DESTINATION ${HEED_OBJECTS_DIR})

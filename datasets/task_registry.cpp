@@ -5,6 +5,7 @@
 #include <cmath>
 #include <sstream>
 
+#include "datasets/tree_tasks.h"
 #include "framework/text.h"
 
 namespace heed {
@@ -127,6 +128,17 @@ TaskSetup task_setup(const std::string& name, const std::map<std::string, std::s
 
 TaskCapabilities task_capabilities(const TaskSetup& setup) {
   return task_type(setup.name).capabilities(setup);
+}
+
+TaskCapabilities capabilities_of(const Task& task) {
+  TaskCapabilities c;
+  c.reads_files = task.reads_files();
+  c.any_length = !c.reads_files;
+  if (const auto* tree = dynamic_cast<const TreeTask*>(&task)) {
+    c.tree_source = true;
+    c.targets = tree->target_kind();
+  }
+  return c;
 }
 
 std::unique_ptr<Task> make_task(const TaskSetup& setup) {

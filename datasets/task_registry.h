@@ -90,6 +90,8 @@ std::string option_problem(const TaskOption& option, const std::string& value);
 TaskSetup task_setup(const std::string& name, const std::map<std::string, std::string>& given,
                      int64_t min_len = 1, int64_t max_len = 1 << 16, bool bucketing = true);
 TaskCapabilities task_capabilities(const TaskSetup& setup);
+// What a task already made offers (its targets, trees, files), read off the object.
+TaskCapabilities capabilities_of(const Task& task);
 std::unique_ptr<Task> make_task(const TaskSetup& setup);
 std::unique_ptr<Task> restore_task(const TaskSetup& setup, const TaskMetadata& metadata,
                                    const std::string& source);

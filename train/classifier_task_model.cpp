@@ -1,11 +1,17 @@
-#include "train/classifier_task_model.h"
-
+// Task models for tasks with class targets over trees: the sequence Classifier over the
+// flat token sequences, and the TreeClassifier over the trees rebuilt from them
+// (TreeTask::to_tree), so both read exactly the same examples. Loss: cross-entropy over the
+// classes; an output is the argmax class, one "token" long, so evaluation's exact-sequence
+// accuracy is the classification accuracy.
+// Model types classifier and tree_encoder.
 #include <algorithm>
 
+#include "datasets/tree_tasks.h"
 #include "framework/autograd.h"
 #include "framework/ops.h"
 #include "models/classifier.h"
 #include "models/tree_encoder.h"
+#include "train/model_registry.h"
 
 namespace heed {
 namespace {
@@ -149,17 +155,72 @@ class TreeClassTaskModel final : public ClassTaskModel {
   TreeClassifier model_;
 };
 
+// Both read tasks over trees with class targets (the classes and the trees come from the
+// TreeTask); the sequence classifier reads the trees' flat tokens.
+template <class Model>
+ModelType classifying_type(
+    const char* name, const char* description, std::vector<std::string> own_keys,
+    std::function<ModelType::Refusal(const ModelConfig&, const AttentionCapabilities&)> check) {
+  ModelType t;
+  t.check = std::move(check);
+  t.name = name;
+  t.description = description;
+  t.keys = [own_keys](const ModelConfig&) {
+    std::vector<std::string> keys = transformer_keys();
+    keys.insert(keys.end(), own_keys.begin(), own_keys.end());
+    return keys;
+  };
+  t.refuses = [type = std::string(name)](const TaskCapabilities& task, const std::string& task_name,
+                                         const ModelConfig&) -> ModelType::Refusal {
+    if (task.targets != TargetKind::kClass)
+      return {"model.type", type + " classifies; task '" + task_name +
+                                "' has sequence targets (use seq2seq or decoder)"};
+    if (!task.tree_source)
+      return {"model.type", type +
+                                " needs a task over trees with class targets (heed list "
+                                "tasks); task is " +
+                                task_name};
+    return {};
+  };
+  t.make = [type = std::string(name)](const Config& c,
+                                      const ModelInput& in) -> std::unique_ptr<TaskModel> {
+    const auto* tree_task = dynamic_cast<const TreeTask*>(in.task);
+    if (!tree_task) throw ConfigError("model.type: " + type + " needs a task over trees");
+    return std::make_unique<Model>(c, *tree_task);
+  };
+  t.estimate = [](const Config& c, int64_t vocab) {
+    return estimate_transformer(c, vocab, static_cast<double>(c.model.encoder_layers), 0,
+                                static_cast<double>(c.task.max_len) + 2);
+  };
+  return t;
+}
+
 }  // namespace
 
-std::unique_ptr<TaskModel> make_classifier_task_model(const Config& config, const TreeTask& task) {
-  if (task.target_kind() != TargetKind::kClass)
-    throw ConfigError("model.type: " + config.model.type + " classifies; task '" + task.name() +
-                      "' has sequence targets");
-  if (config.model.type == "classifier")
-    return std::make_unique<SequenceClassTaskModel>(config, task);
-  if (config.model.type == "tree_encoder")
-    return std::make_unique<TreeClassTaskModel>(config, task);
-  throw ConfigError("model.type: '" + config.model.type + "' does not classify");
-}
+HEED_REGISTER_MODEL(classifier,
+                    classifying_type<SequenceClassTaskModel>(
+                        "classifier",
+                        "encoder + pooling + linear head over the flat token sequence "
+                        "(classification tasks)",
+                        {"encoder_layers", "pooling"},
+                        [](const ModelConfig& m, const AttentionCapabilities& a) {
+                          ModelType::Refusal r = token_transformer_rules(m, a);
+                          if (r.key.empty() && m.pooling == "root")
+                            r = {"model.pooling", "root pooling needs model.type tree_encoder"};
+                          return r;
+                        }));
+HEED_REGISTER_MODEL(
+    tree_encoder,
+    classifying_type<TreeClassTaskModel>(
+        "tree_encoder",
+        "encoder over a tree's nodes (tree attention, tree positions or bottom-up "
+        "child_attention) + root/mean pooling + head (tasks over trees with class "
+        "targets)",
+        {"encoder_layers", "pooling", "composition", "max_depth", "max_branch"},
+        [](const ModelConfig& m, const AttentionCapabilities&) {
+          if (m.pooling == "first")
+            return ModelType::Refusal{"model.pooling", "tree_encoder pools root | mean"};
+          return tree_encoder_rules(m);
+        }));
 
 }  // namespace heed

@@ -49,81 +49,54 @@ void apply_override(YAML::Node& root, const std::string& text, Source& src) {
   src.overrides[path] = "--set " + text;
 }
 
-// Which models read which tasks, by the task's capabilities: a task with class targets needs a
-// classifier, one with sequence targets a decoder; tree positions, tree attention and
-// composition need the tree encoder, which alone sees the trees.
+// Keys of the model section the chosen type does not read, set to other than their default: a
+// mistake to report, not to ignore (a config written for another type keeps loading while its
+// keys hold their defaults).
 template <class Fail>
-void check_tree_keys(const Config& c, const TaskCapabilities& task, bool tree_attention,
-                     const std::string& attention_key, bool type_given, Fail&& fail) {
-  const TaskConfig& t = c.task;
-  const ModelConfig& m = c.model;
-  const bool classifying = task.targets == TargetKind::kClass;
-  const bool classifier = m.type == "classifier" || m.type == "tree_encoder";
-  if (classifying && !classifier)  // at task.name when model.type is the default
-    fail(type_given ? "model.type" : "task.name",
-         "task '" + t.name + "' is classification: set model.type to classifier (the sequence " +
-             "baseline) or tree_encoder (model.type is " + m.type + ")");
-  if (!classifying && classifier)
-    fail("model.type", m.type + " classifies; task '" + t.name +
-                           "' has sequence targets (use seq2seq or decoder)");
-  const bool tree_seq2seq = m.type == "seq2seq" && m.encoder == "tree";
-  if (m.encoder != "transformer" && m.type != "seq2seq")
-    fail("model.encoder", "only seq2seq chooses its encoder (model.type is " + m.type + ")");
-  if (tree_seq2seq && !task.tree_source)
-    fail(
-        "model.encoder",
-        "a tree encoder needs a task whose sources are trees (heed list tasks); task is " + t.name);
-  const bool tree_model = m.type == "tree_encoder" || tree_seq2seq;
-  if (tree_model) {
-    if (m.position == "learned")
-      fail("model.position", "a tree encoder takes tree | sinusoidal | none");
-    if (m.pooling == "first") fail("model.pooling", "tree_encoder pools root | mean");
-    if (tree_seq2seq && m.pooling != ModelConfig{}.pooling)
-      fail("model.pooling", "seq2seq does not pool: its decoder attends to every node");
-    if (m.composition == "child_attention" && m.attention.type != "mha")
-      fail(attention_key, "child_attention always composes with mha; leave attention out");
-    if (m.composition == "child_fold" && m.attention.type != "mha")
-      fail(attention_key, "child_fold does not attend; leave attention out");
-    if (m.position == "tree" && m.d_model < m.max_depth * m.max_branch)
-      fail("model.max_branch", "tree positions need d_model >= max_depth * max_branch (" +
-                                   std::to_string(m.max_depth * m.max_branch) + ")");
-    return;
-  }
-  if (m.position == "tree")
-    fail("model.position",
-         "tree positions need a tree encoder (model.type tree_encoder, or "
-         "seq2seq with encoder tree)");
-  if (tree_attention)
-    fail(attention_key, "'" + m.attention.type +
-                            "' needs a tree: use model.type tree_encoder, or seq2seq with "
-                            "encoder tree (they alone read trees)");
-  if (m.composition != "none")
-    fail("model.composition",
-         "only a tree encoder composes (model.type tree_encoder, or seq2seq "
-         "with encoder tree)");
-  if (m.pooling == "root") fail("model.pooling", "root pooling needs model.type tree_encoder");
-  if (m.pooling == "first" && m.type != "classifier")
-    fail("model.pooling", "only classifier and tree_encoder pool");
+void check_unread_model_keys(const ModelConfig& m, const std::vector<std::string>& read,
+                             Fail&& fail) {
+  ValueTexts now, defaults;
+  ModelConfig given = m, d;
+  visit(now, given);
+  visit(defaults, d);
+  for (const auto& [key, text] : now.texts_)
+    if (key != "type" && text != defaults.texts_[key] &&
+        std::find(read.begin(), read.end(), key) == read.end())
+      fail("model." + key,
+           "model.type " + m.type + " does not read it; leave it out (heed config keys)");
 }
 
-// The rnn model (train/rnn_task_model.h) reads d_model, the layers, dropout and attention; a
-// key of the transformer or tree models set to anything but its default is a mistake to report,
-// not to ignore (a resolved config lists every key with its default, so presence cannot tell).
+// The model against its own rules and the task's capabilities (train/model_registry.h).
 template <class Fail>
-void check_rnn_keys(const ModelConfig& m, Fail&& fail) {
-  const ModelConfig d;
-  for (const auto& [key, set] : {std::pair{"model.heads", m.heads != d.heads},
-                                 {"model.d_ff", m.d_ff != d.d_ff},
-                                 {"model.position", m.position != d.position},
-                                 {"model.max_len", m.max_len != d.max_len},
-                                 {"model.pooling", m.pooling != d.pooling},
-                                 {"model.max_depth", m.max_depth != d.max_depth},
-                                 {"model.max_branch", m.max_branch != d.max_branch}})
-    if (set)
-      fail(key,
-           "model.type rnn does not read it (a GRU has no heads, feed-forward or positions; "
-           "its attention has one head); leave it out");
-  if (m.encoder_layers < 1) fail("model.encoder_layers", "rnn needs at least 1");
+void check_model(const Config& c, const TaskCapabilities& task, bool type_given,
+                 const std::map<std::string, YAML::Mark>& marks, Fail&& fail) {
+  const ModelConfig& m = c.model;
+  const ModelType& type = model_type(m.type);
+  const std::vector<std::string> read = type.keys(m);
+  const bool heads = std::find(read.begin(), read.end(), "heads") != read.end();
+  if (heads && m.d_model % m.heads != 0)
+    fail("model.heads", "d_model " + std::to_string(m.d_model) + " is not divisible by heads " +
+                            std::to_string(m.heads));
+  AttentionCapabilities caps;
+  try {
+    const int64_t h = heads ? m.heads : 1;  // a model without heads attends with one
+    AttentionConfig ac{8 * h, h, 0.0f, {}};
+    for (const auto& [k, v] : m.attention.options) ac.extra.set(k, v);
+    caps = make_attention(m.attention.type, ac)->capabilities();  // checks name and options
+  } catch (const ConfigError&) {
+    throw;
+  } catch (const Error& e) {
+    fail("model.attention", e.what());
+  }
+  auto blame = [&](const ModelType::Refusal& r) {
+    if (r.key.empty()) return;
+    if (r.key == "model.attention" && marks.count("model.attention.type"))
+      fail("model.attention.type", r.why);
+    fail(r.key == "model.type" && !type_given ? "task.name" : r.key, r.why);
+  };
+  if (type.check) blame(type.check(m, caps));
+  blame(type.refuses(task, c.task.name, m));
+  check_unread_model_keys(m, read, fail);
 }
 
 // Relative data paths against the directory of the file that named them; overrides against the
@@ -171,33 +144,8 @@ void check_cross_fields(const Config& c, const Source& src,
           ":" + std::to_string(m->second.line + 1) + ":" + std::to_string(m->second.column + 1);
     throw ConfigError(where + ": " + key + ": " + what);
   };
-  const bool rnn = c.model.type == "rnn";
-  if (!rnn && c.model.d_model % c.model.heads != 0)
-    fail("model.heads", "d_model " + std::to_string(c.model.d_model) +
-                            " is not divisible by heads " + std::to_string(c.model.heads));
   const TaskCapabilities task = check_task(c, fail);
-  if (c.model.type == "seq2seq" && c.model.encoder_layers < 1)
-    fail("model.encoder_layers", "seq2seq needs at least 1");
-  if (rnn) check_rnn_keys(c.model, fail);
-  AttentionCapabilities caps;
-  try {
-    const int64_t heads = rnn ? 1 : c.model.heads;  // rnn attends with one head
-    AttentionConfig ac{8 * heads, heads, 0.0f, {}};
-    for (const auto& [k, v] : c.model.attention.options) ac.extra.set(k, v);
-    // A small instance: checks the name and options.
-    caps = make_attention(c.model.attention.type, ac)->capabilities();
-  } catch (const ConfigError&) {
-    throw;
-  } catch (const Error& e) {
-    fail("model.attention", e.what());
-  }
-  const std::string attention_key =
-      marks.count("model.attention.type") ? "model.attention.type" : "model.attention";
-  if (rnn && !caps.cross)
-    fail(attention_key, "rnn cross-attends to the source; '" + c.model.attention.type +
-                            "' has no capability cross (heed list attention)");
-  check_tree_keys(c, task, caps.needs_tree, attention_key,
-                  marks.count("model.type") || src.overrides.count("model.type"), fail);
+  check_model(c, task, marks.count("model.type") || src.overrides.count("model.type"), marks, fail);
 }
 
 }  // namespace
@@ -282,7 +230,11 @@ std::string config_reference() {
   return "| key | default | meaning |\n|---|---|---|\n" + d.rows_ +
          "\nEach task reads its own keys in `task:` besides `name`, `min_len`, `max_len` and "
          "`eval_lengths`; a key only another task reads is an error naming that task.\n" +
-         task_reference();
+         task_reference() +
+         "\nEach model type reads its own keys in `model:` besides `type` (seq2seq with `encoder: "
+         "tree` also `composition`, `max_depth`, `max_branch`); another key set to other than its "
+         "default is an error, and `heed config show` prints only the keys the type reads.\n\n" +
+         model_reference();
 }
 
 }  // namespace heed

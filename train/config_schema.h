@@ -10,7 +10,7 @@
 
 #include "datasets/task_registry.h"
 #include "train/config.h"
-#include "train/model_types.h"
+#include "train/model_registry.h"
 
 namespace heed::config_detail {
 
@@ -21,6 +21,12 @@ struct Range {
 using OneOf = std::vector<std::string>;
 
 inline const OneOf kStopMetrics = {"exact_seq_acc", "token_acc", "accuracy", "loss"};
+
+inline OneOf model_names() {
+  OneOf names;
+  for (const ModelType* t : model_types()) names.push_back(t->name);
+  return names;
+}
 
 inline OneOf task_names() {
   OneOf names;
@@ -49,7 +55,7 @@ void visit(V& v, TaskConfig& t) {
 
 template <class V>
 void visit(V& v, ModelConfig& m) {
-  v.field("type", m.type, "model family (heed list models)", model_type_names());
+  v.field("type", m.type, "model family (heed list models)", model_names());
   v.field("d_model", m.d_model,
           "width of the residual stream (rnn: the GRUs' hidden size and the embeddings' width)",
           Range{1, 1 << 16});

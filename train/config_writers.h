@@ -4,6 +4,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
+#include <map>
 #include <set>
 #include <string>
 
@@ -28,6 +30,7 @@ class Writer {
   explicit Writer(YAML::Emitter& out) : out_(out) {}
   template <class T, class... Rest>
   void field(const char* key, const T& v, const char*, const Rest&...) {
+    if (!only_.empty() && std::find(only_.begin(), only_.end(), key) == only_.end()) return;
     out_ << YAML::Key << key << YAML::Value;
     write(v);
   }
@@ -36,6 +39,15 @@ class Writer {
     out_ << YAML::Key << key << YAML::Value << YAML::BeginMap;
     visit(*this, s);
     out_ << YAML::EndMap;
+  }
+  // The model section holds only the keys the chosen type reads.
+  void section(const char* key, ModelConfig& m) {
+    only_ = model_type(m.type).keys(m);
+    only_.push_back("type");
+    out_ << YAML::Key << key << YAML::Value << YAML::BeginMap;
+    visit(*this, m);
+    out_ << YAML::EndMap;
+    only_.clear();
   }
   void task_options(const TaskConfig& t) {
     for (const TaskOption& o : task_type(t.name).options) {
@@ -62,6 +74,7 @@ class Writer {
     out_ << YAML::EndMap;
   }
   YAML::Emitter& out_;
+  std::vector<std::string> only_;  // in a section that prints only these keys
 };
 
 // ---- reference ----
@@ -80,6 +93,32 @@ class PathVisitor {
 
  protected:
   std::string prefix_;
+};
+
+// Each key's value as YAML text, by dotted path below the visited struct ("heads" -> "4").
+class ValueTexts : public PathVisitor<ValueTexts> {
+ public:
+  template <class T, class... Rest>
+  void field(const char* key, const T& v, const char*, const Rest&...) {
+    YAML::Emitter e;
+    e.SetDoublePrecision(15);
+    e << YAML::Flow;
+    write(e, v);
+    texts_[prefix_ + key] = e.c_str();
+  }
+  void task_options(const TaskConfig&) {}
+  std::map<std::string, std::string> texts_;
+
+ private:
+  template <class T>
+  static void write(YAML::Emitter& e, const T& v) {
+    e << v;
+  }
+  static void write(YAML::Emitter& e, const AttentionSpec& a) {
+    e << YAML::BeginMap << YAML::Key << "type" << YAML::Value << a.type;
+    for (const auto& [k, x] : a.options) e << YAML::Key << k << YAML::Value << x;
+    e << YAML::EndMap;
+  }
 };
 
 // One row of the reference: key, default, meaning ('|' escaped for Markdown tables).
@@ -129,6 +168,19 @@ inline std::string task_reference() {
     }
     out += "\n\n| key | default | meaning |\n|---|---|---|\n";
     for (const TaskOption& o : t->options) out += reference_row("task." + o.key, o.fallback, o.doc);
+  }
+  return out;
+}
+
+// Every model type's keys, a line each.
+inline std::string model_reference() {
+  std::string out;
+  for (const ModelType* t : model_types()) {
+    ModelConfig m;
+    m.type = t->name;
+    std::vector<std::string> keys;
+    for (const std::string& k : t->keys(m)) keys.push_back("`" + k + "`");
+    out += "- **`model.type: " + t->name + "`** reads " + join(keys) + ".\n";
   }
   return out;
 }

@@ -6,7 +6,7 @@
 #include "framework/text.h"
 #include "models/attention/attention.h"
 #include "train/config.h"
-#include "train/model_types.h"
+#include "train/model_registry.h"
 
 namespace heed {
 namespace {
@@ -45,8 +45,8 @@ void list_attention() {
 }
 
 void list_models() {
-  for (const ModelTypeInfo& m : model_type_list())
-    std::printf("%-13s %s\n", m.name.c_str(), m.description.c_str());
+  for (const ModelType* m : model_types())
+    std::printf("%-13s %s\n", m->name.c_str(), m->description.c_str());
 }
 
 void list_choice(const ConfigChoice& choice) {

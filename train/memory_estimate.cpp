@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "framework/tensor.h"
+#include "train/model_registry.h"
 
 namespace heed {
 namespace {
@@ -17,47 +18,18 @@ std::string gib(double bytes) {
   return buf;
 }
 
-// model.type rnn (models/rnn_attention.h), every width C = d_model: GRU layers of 6C² + 6C
-// (the decoder's first reads 2C), a bridge to every decoder layer, an attention of at most 4C² +
-// 5C (additive's), embeddings and the deep output (V, 3C).
-MemoryEstimate estimate_rnn(const Config& config, int64_t vocab) {
-  const ModelConfig& m = config.model;
-  const double C = static_cast<double>(m.d_model), V = static_cast<double>(vocab);
-  const double enc = static_cast<double>(m.encoder_layers),
-               dec = static_cast<double>(m.decoder_layers);
-  const double gru = 6 * C * C + 6 * C;
-  double params = (enc + dec) * gru + 3 * C * C;  // the decoder's first layer also reads c_i
-  params += dec * (C * C + C) + 4 * C * C + 5 * C + 2 * V * C + 3 * V * C + V;
-
-  // Per example and position, what backward keeps: a GRU step's gates, products and state
-  // (~16 C) per layer; per decoder step an attention over all S source positions (the additive
-  // variant's keys, values, energies and their tanh, with the copies and gradients backward
-  // makes of them: ~8 C + 3 per position); features, logits and embeddings.
-  const double B = static_cast<double>(config.train.batch_size);
-  const double S = static_cast<double>(config.task.max_len), T = S + 2;
-  double activations = B * (enc * S + dec * T) * 16 * C;
-  activations += B * T * S * (8 * C + 3) + B * T * (3 * V + 6 * C) + B * S * C;
-
-  MemoryEstimate e;
-  e.parameters = static_cast<int64_t>(params);
-  e.parameter_bytes = 4.0 * 4.0 * params;  // float32 values, gradients and two moments (Adam)
-  e.activation_bytes = 4.0 * activations;
-  return e;
-}
-
 }  // namespace
 
 MemoryEstimate estimate_memory(const Config& config, int64_t vocab) {
-  if (config.model.type == "rnn") return estimate_rnn(config, vocab);
+  return model_type(config.model.type).estimate(config, vocab);
+}
+
+MemoryEstimate estimate_transformer(const Config& config, int64_t vocab, double enc, double dec,
+                                    double T) {
   const ModelConfig& m = config.model;
   const TrainConfig& t = config.train;
   const double C = static_cast<double>(m.d_model), F = static_cast<double>(m.d_ff),
                H = static_cast<double>(m.heads), V = static_cast<double>(vocab);
-  // Layers with self-attention only (encoders; the decoder-only model's blocks) and decoder
-  // layers with cross-attention too (seq2seq).
-  const bool seq2seq = m.type == "seq2seq";
-  const double enc = static_cast<double>(m.type == "decoder" ? m.decoder_layers : m.encoder_layers);
-  const double dec = seq2seq ? static_cast<double>(m.decoder_layers) : 0.0;
   const double attention = 4 * C * C + 4 * C, ffn = 2 * C * F + F + C, norms = 6 * C;
   double params = enc * (attention + ffn + norms) + dec * (2 * attention + ffn + norms);
   params += 2 * V * C + V + 2 * C;  // embedding, output layer (or head), final norm
@@ -67,9 +39,6 @@ MemoryEstimate estimate_memory(const Config& config, int64_t vocab) {
   // masks (~24 C), the feed-forward's hidden activations (~4 F), and per head the score, softmax
   // and dropout-mask rows over the keys (3 T). Token counts at the largest example.
   const double B = static_cast<double>(t.batch_size);
-  // (the decoder-only model reads source and target as one sequence).
-  const double L = static_cast<double>(config.task.max_len);
-  const double T = m.type == "decoder" ? 2 * L + 3 : L + 2;
   const double per_layer = B * T * (24 * C + 4 * F + 3 * H * T);
   double activations = (enc + 2 * dec) * per_layer;
   activations += 3 * B * T * V + 4 * B * T * C;  // logits, softmax and its gradient; embeddings

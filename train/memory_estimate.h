@@ -19,7 +19,13 @@ struct MemoryEstimate {
 
 // From the config alone, before anything is allocated; `vocab` is the task's. Deliberately
 // generous (it rounds every layer's saved tensors up), never a lower bound to rely on.
+// Each model type's own (train/model_registry.h).
 MemoryEstimate estimate_memory(const Config& config, int64_t vocab);
+// The transformer models': `enc` layers with self-attention only (encoders, the decoder-only
+// model's blocks) and `dec` decoder layers with cross-attention too, over sequences of `T`
+// tokens at the largest example.
+MemoryEstimate estimate_transformer(const Config& config, int64_t vocab, double enc, double dec,
+                                    double T);
 
 // Bytes the kernel reports available now (MemAvailable of /proc/meminfo); 0 when unknown.
 double available_memory_bytes();

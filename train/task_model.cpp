@@ -3,11 +3,11 @@
 #include <algorithm>
 #include <map>
 
+#include "datasets/tree_tasks.h"
 #include "framework/ops.h"
 #include "models/decoding.h"
 #include "models/seq2seq.h"
-#include "train/classifier_task_model.h"
-#include "train/rnn_task_model.h"
+#include "train/model_registry.h"
 #include "train/seq2seq_task_base.h"
 #include "train/tree_seq2seq_task_model.h"
 
@@ -132,27 +132,91 @@ std::vector<std::string> output_step_labels(std::vector<std::string> output) {
 }
 
 std::unique_ptr<TaskModel> make_task_model(const Config& config, int64_t vocab) {
-  if (config.model.type == "seq2seq") return std::make_unique<Seq2SeqTaskModel>(config, vocab);
-  if (config.model.type == "decoder") return std::make_unique<DecoderTaskModel>(config, vocab);
-  if (config.model.type == "rnn") return make_rnn_task_model(config, vocab);
-  throw ConfigError("model.type: '" + config.model.type + "' is not one of: seq2seq, decoder, rnn");
+  return model_type(config.model.type).make(config, {vocab, nullptr});
 }
 
 std::unique_ptr<TaskModel> make_task_model(const Config& config, const Task& task) {
-  const auto* tree_task = dynamic_cast<const TreeTask*>(&task);
-  if (config.model.type == "seq2seq" && config.model.encoder == "tree") {
-    if (!tree_task)
-      throw ConfigError("model.encoder: tree needs a task whose sources are trees; task is " +
-                        task.name());
-    return make_tree_seq2seq_task_model(config, *tree_task);
-  }
-  if (config.model.type != "classifier" && config.model.type != "tree_encoder")
-    return make_task_model(config, task.vocab());
-  if (!tree_task)
-    throw ConfigError("model.type: " + config.model.type +
-                      " needs a task with class targets over trees (heed list tasks); task is " +
-                      task.name());
-  return make_classifier_task_model(config, *tree_task);
+  const ModelType& type = model_type(config.model.type);
+  ModelType::Refusal r = type.refuses(capabilities_of(task), task.name(), config.model);
+  if (!r.key.empty()) throw ConfigError(r.key + ": " + r.why);
+  return type.make(config, {task.vocab(), &task});
 }
+
+namespace {
+
+// Sequence targets only: the decoders write their output token by token.
+ModelType::Refusal refuse_class_targets(const TaskCapabilities& task, const std::string& name,
+                                        const std::string& type) {
+  if (task.targets != TargetKind::kClass) return {};
+  return {"model.type", "task '" + name + "' is classification: set model.type to classifier " +
+                            "(the sequence baseline) or tree_encoder (model.type is " + type + ")"};
+}
+
+ModelType seq2seq_type() {
+  ModelType t;
+  t.name = "seq2seq";
+  t.description =
+      "pre-LayerNorm encoder-decoder transformer (the reference Seq2SeqModel); with encoder: "
+      "tree, a tree encoder reads the source tree (tasks over trees)";
+  t.keys = [](const ModelConfig& m) {
+    std::vector<std::string> keys = transformer_keys();
+    keys.insert(keys.end(), {"encoder_layers", "decoder_layers", "encoder"});
+    if (m.encoder == "tree") keys.insert(keys.end(), {"composition", "max_depth", "max_branch"});
+    return keys;
+  };
+  t.refuses = [](const TaskCapabilities& task, const std::string& name,
+                 const ModelConfig& m) -> ModelType::Refusal {
+    if (m.encoder == "tree" && !task.tree_source)
+      return {
+          "model.encoder",
+          "a tree encoder needs a task whose sources are trees (heed list tasks); task is " + name};
+    return refuse_class_targets(task, name, "seq2seq");
+  };
+  t.check = [](const ModelConfig& m, const AttentionCapabilities& a) -> ModelType::Refusal {
+    if (m.encoder_layers < 1) return {"model.encoder_layers", "seq2seq needs at least 1"};
+    return m.encoder == "tree" ? tree_encoder_rules(m) : token_transformer_rules(m, a);
+  };
+  t.make = [](const Config& c, const ModelInput& in) -> std::unique_ptr<TaskModel> {
+    if (c.model.encoder != "tree") return std::make_unique<Seq2SeqTaskModel>(c, in.vocab);
+    const auto* tree_task = dynamic_cast<const TreeTask*>(in.task);
+    if (!tree_task) throw ConfigError("model.encoder: tree needs a task whose sources are trees");
+    return make_tree_seq2seq_task_model(c, *tree_task);
+  };
+  t.estimate = [](const Config& c, int64_t vocab) {
+    return estimate_transformer(c, vocab, static_cast<double>(c.model.encoder_layers),
+                                static_cast<double>(c.model.decoder_layers),
+                                static_cast<double>(c.task.max_len) + 2);
+  };
+  return t;
+}
+
+ModelType decoder_type() {
+  ModelType t;
+  t.name = "decoder";
+  t.description = "decoder-only causal LM over 'source BOS target EOS' (the reference CausalLM)";
+  t.keys = [](const ModelConfig&) {
+    std::vector<std::string> keys = transformer_keys();
+    keys.push_back("decoder_layers");
+    return keys;
+  };
+  t.refuses = [](const TaskCapabilities& task, const std::string& name, const ModelConfig&) {
+    return refuse_class_targets(task, name, "decoder");
+  };
+  t.check = token_transformer_rules;
+  t.make = [](const Config& c, const ModelInput& in) -> std::unique_ptr<TaskModel> {
+    return std::make_unique<DecoderTaskModel>(c, in.vocab);
+  };
+  // It reads source and target as one sequence.
+  t.estimate = [](const Config& c, int64_t vocab) {
+    return estimate_transformer(c, vocab, static_cast<double>(c.model.decoder_layers), 0,
+                                2 * static_cast<double>(c.task.max_len) + 3);
+  };
+  return t;
+}
+
+}  // namespace
+
+HEED_REGISTER_MODEL(seq2seq, seq2seq_type());
+HEED_REGISTER_MODEL(decoder, decoder_type());
 
 }  // namespace heed

@@ -59,10 +59,11 @@ std::vector<std::string> id_labels(const std::vector<int64_t>& ids);
 // The rows of CrossAttentionMaps for an output with these token labels: them, then "$" (EOS).
 std::vector<std::string> output_step_labels(std::vector<std::string> output);
 
-// vocab: the task's. Initialization draws from seed_init(config.seed) done by the caller.
-std::unique_ptr<TaskModel> make_task_model(const Config& config, int64_t vocab);
-// The model for `task`: as above, plus the classifiers of classification tasks
-// (train/classifier_task_model.h), which need the task's classes and trees.
+// The model config.model.type names (train/model_registry.h) for `task`, refused with a
+// ConfigError when the type cannot read the task. Initialization draws from
+// seed_init(config.seed) done by the caller.
 std::unique_ptr<TaskModel> make_task_model(const Config& config, const Task& task);
+// For a bare vocabulary (tests): types that need the task itself (the tree models) refuse.
+std::unique_ptr<TaskModel> make_task_model(const Config& config, int64_t vocab);
 
 }  // namespace heed

@@ -33,10 +33,10 @@ done < <(find "$include_dir" -name '*.h')
 [ "$missing" = 0 ]
 
 # The layers' libraries, and the registering layers as object files (cmake/layers.cmake).
-for lib in libheed_framework.a libheed_train.a; do
+for lib in libheed_framework.a; do
   [ -n "$(find "$prefix" -name "$lib")" ] || { echo "$lib was not installed"; exit 1; }
 done
-for objects in heed_datasets_objects heed_models_objects; do
+for objects in heed_datasets_objects heed_models_objects heed_train_objects; do
   [ -n "$(find "$prefix" -path "*/$objects/*" -name '*.o')" ] ||
     { echo "the object files of $objects were not installed"; exit 1; }
 done

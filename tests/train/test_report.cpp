@@ -299,10 +299,11 @@ TEST(ReportAttention, CrossAttentionPicturesHaveOutputRowsAndSourceColumns) {
 }
 
 Config tiny_config(const std::string& model_type, const std::string& attention) {
-  Config c = load_config("", {"model.type=" + model_type, "model.d_model=16", "model.heads=2",
-                              "model.d_ff=32", "model.encoder_layers=1", "model.decoder_layers=2",
-                              "model.attention.type=" + attention, "task.max_len=6"});
-  return c;
+  std::vector<std::string> overrides = {
+      "model.type=" + model_type,   "model.d_model=16", "model.heads=2", "model.d_ff=32",
+      "model.decoder_layers=2",     "model.attention.type=" + attention, "task.max_len=6"};
+  if (model_type != "decoder") overrides.push_back("model.encoder_layers=1");
+  return load_config("", overrides);
 }
 
 TEST(ReportAttention, DecoderMapsCoverSourceBosTarget) {

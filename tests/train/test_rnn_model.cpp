@@ -77,7 +77,7 @@ TEST(RnnConfig, KeysItDoesNotReadAndBadAttentionAreOneLineErrors) {
   expect_error("model: {type: rnn, attention: {type: additive, sparkle: 1}}", "model.attention",
                "sparkle");
   expect_error("model: {type: rnn, composition: child_attention}", "model.composition",
-               "only a tree encoder composes");
+               does_not_read);
   expect_error("task: {name: listops}\nmodel: {type: rnn}", "model.type", "classification");
   EXPECT_NE(config_error_of("", {"model.type=rnn", "model.heads=8"}).find("--set model.heads=8"),
             std::string::npos);

@@ -79,8 +79,8 @@ TEST(TreeConfig, ErrorsNameFileLineAndKey) {
             "tree_encoder, or seq2seq with encoder tree)");
   EXPECT_EQ(error_of("task: {name: listops}\nmodel: {type: classifier, composition: "
                      "child_attention}\n"),
-            "t.yaml:2:40: model.composition: only a tree encoder composes (model.type "
-            "tree_encoder, or seq2seq with encoder tree)");
+            "t.yaml:2:40: model.composition: model.type classifier does not read it; leave it "
+            "out (heed config keys)");
   EXPECT_EQ(error_of("task: {name: copy, max_args: 3}\n"),
             "t.yaml:1:30: task.max_args: only tasks listops, tree_eval, tree_traversal read it "
             "(task.name is copy)");
@@ -105,17 +105,20 @@ TEST(TreeConfig, ErrorsNameFileLineAndKey) {
   EXPECT_EQ(error_of("task: {name: listops}\nmodel: {type: tree_encoder, pooling: first}\n"),
             "t.yaml:2:38: model.pooling: tree_encoder pools root | mean");
   EXPECT_EQ(error_of("task: {name: tree_traversal}\nmodel: {type: seq2seq, pooling: root}\n"),
-            "t.yaml:2:33: model.pooling: root pooling needs model.type tree_encoder");
+            "t.yaml:2:33: model.pooling: model.type seq2seq does not read it; leave it out (heed "
+            "config keys)");
   // seq2seq with a tree encoder: tree tasks with sequence targets only.
   EXPECT_EQ(error_of("task: {name: copy}\nmodel: {type: seq2seq, encoder: tree}\n"),
             "t.yaml:2:33: model.encoder: a tree encoder needs a task whose sources are trees "
             "(heed list tasks); task is copy");
   EXPECT_EQ(error_of("task: {name: tree_traversal}\nmodel: {type: decoder, encoder: tree}\n"),
-            "t.yaml:2:33: model.encoder: only seq2seq chooses its encoder (model.type is decoder)");
+            "t.yaml:2:33: model.encoder: model.type decoder does not read it; leave it out (heed "
+            "config keys)");
   EXPECT_EQ(error_of("task: {name: tree_traversal}\nmodel: {encoder: tree, position: learned}\n"),
             "t.yaml:2:34: model.position: a tree encoder takes tree | sinusoidal | none");
   EXPECT_EQ(error_of("task: {name: tree_traversal}\nmodel: {encoder: tree, pooling: root}\n"),
-            "t.yaml:2:33: model.pooling: seq2seq does not pool: its decoder attends to every node");
+            "t.yaml:2:33: model.pooling: model.type seq2seq does not read it; leave it out (heed "
+            "config keys)");
   EXPECT_EQ(error_of("task: {name: listops}\nmodel: {encoder: tree}\n"),
             "t.yaml:1:14: task.name: task 'listops' is classification: set model.type to "
             "classifier (the sequence baseline) or tree_encoder (model.type is seq2seq)");
@@ -199,7 +202,8 @@ TEST(TreeTraining, TreeToSequenceLearnsTraversalAndReloads) {
   TrainSummary tree = train(load_config(cfg.string(), {"out_dir=" + dir.string()}), {});
   TrainSummary flat =
       train(load_config(cfg.string(), {"out_dir=" + dir.string() + "_flat",
-                                       "model.encoder=transformer", "model.position=sinusoidal"}),
+                                       "model.encoder=transformer", "model.position=sinusoidal",
+                                       "model.max_depth=8", "model.max_branch=5"}),
             {});
   EXPECT_GE(tree.eval.at("exact_seq_acc"), 0.5);
   EXPECT_GE(tree.eval.at("exact_seq_acc"), flat.eval.at("exact_seq_acc") + 0.2)

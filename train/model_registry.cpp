@@ -1,0 +1,70 @@
+#include "train/model_registry.h"
+
+#include <map>
+
+#include "framework/text.h"
+
+namespace heed {
+namespace {
+
+std::map<std::string, ModelType>& registry() {
+  static std::map<std::string, ModelType> r;
+  return r;
+}
+
+}  // namespace
+
+bool register_model(ModelType type) {
+  if (!type.make || !type.keys || !type.refuses || !type.estimate)
+    throw Error("model type '" + type.name +
+                "' registered without make, keys, refuses or estimate");
+  std::string name = type.name;
+  if (!registry().emplace(name, std::move(type)).second)
+    throw Error("model type '" + name + "' registered twice");
+  return true;
+}
+
+std::vector<const ModelType*> model_types() {
+  std::vector<const ModelType*> out;
+  for (const auto& [name, type] : registry()) out.push_back(&type);
+  return out;
+}
+
+const ModelType& model_type(const std::string& name) {
+  auto it = registry().find(name);
+  if (it != registry().end()) return it->second;
+  std::vector<std::string> names;
+  for (const auto& [n, t] : registry()) names.push_back(n);
+  throw ConfigError("model.type: '" + name + "' is not one of: " + join(names));
+}
+
+ModelType::Refusal token_transformer_rules(const ModelConfig& m, const AttentionCapabilities& a) {
+  if (m.position == "tree")
+    return {"model.position",
+            "tree positions need a tree encoder (model.type tree_encoder, or seq2seq with "
+            "encoder tree)"};
+  if (a.needs_tree)
+    return {"model.attention", "'" + m.attention.type +
+                                   "' needs a tree: use model.type tree_encoder, or seq2seq with "
+                                   "encoder tree (they alone read trees)"};
+  return {};
+}
+
+ModelType::Refusal tree_encoder_rules(const ModelConfig& m) {
+  if (m.position == "learned")
+    return {"model.position", "a tree encoder takes tree | sinusoidal | none"};
+  if (m.composition == "child_attention" && m.attention.type != "mha")
+    return {"model.attention", "child_attention always composes with mha; leave attention out"};
+  if (m.composition == "child_fold" && m.attention.type != "mha")
+    return {"model.attention", "child_fold does not attend; leave attention out"};
+  if (m.position == "tree" && m.d_model < m.max_depth * m.max_branch)
+    return {"model.max_branch", "tree positions need d_model >= max_depth * max_branch (" +
+                                    std::to_string(m.max_depth * m.max_branch) + ")"};
+  return {};
+}
+
+std::vector<std::string> transformer_keys() {
+  return {"d_model", "heads", "d_ff", "dropout", "position", "max_len", "attention"};
+}
+
+}  // namespace heed
