@@ -20,6 +20,14 @@ std::string gib(double bytes) {
 
 }  // namespace
 
+MemoryEstimate float32_estimate(double params, double activations) {
+  MemoryEstimate e;
+  e.parameters = static_cast<int64_t>(params);
+  e.parameter_bytes = 4.0 * 4.0 * params;  // float32 values, gradients and two moments (Adam)
+  e.activation_bytes = 4.0 * activations;
+  return e;
+}
+
 MemoryEstimate estimate_memory(const Config& config, int64_t vocab) {
   return model_type(config.model.type).estimate(config, vocab);
 }
@@ -43,11 +51,7 @@ MemoryEstimate estimate_transformer(const Config& config, int64_t vocab, double 
   double activations = (enc + 2 * dec) * per_layer;
   activations += 3 * B * T * V + 4 * B * T * C;  // logits, softmax and its gradient; embeddings
 
-  MemoryEstimate e;
-  e.parameters = static_cast<int64_t>(params);
-  e.parameter_bytes = 4.0 * 4.0 * params;  // float32 values, gradients and two moments (Adam)
-  e.activation_bytes = 4.0 * activations;
-  return e;
+  return float32_estimate(params, activations);
 }
 
 double available_memory_bytes() {

@@ -19,6 +19,9 @@ struct MemoryEstimate {
 
 // From the config alone, before anything is allocated; `vocab` is the task's. Deliberately
 // generous (it rounds every layer's saved tensors up), never a lower bound to rely on.
+// `params` float32 parameters trained with Adam and `activations` float32 values kept for
+// backward: bytes.
+MemoryEstimate float32_estimate(double params, double activations);
 // Each model type's own (train/model_registry.h).
 MemoryEstimate estimate_memory(const Config& config, int64_t vocab);
 // The transformer models': `enc` layers with self-attention only (encoders, the decoder-only

@@ -65,11 +65,7 @@ MemoryEstimate estimate_rnn(const Config& config, int64_t vocab) {
   double activations = B * (enc * S + dec * T) * 16 * C;
   activations += B * T * S * (8 * C + 3) + B * T * (3 * V + 6 * C) + B * S * C;
 
-  MemoryEstimate e;
-  e.parameters = static_cast<int64_t>(params);
-  e.parameter_bytes = 4.0 * 4.0 * params;  // float32 values, gradients and two moments (Adam)
-  e.activation_bytes = 4.0 * activations;
-  return e;
+  return float32_estimate(params, activations);
 }
 
 ModelType rnn_type() {
