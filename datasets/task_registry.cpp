@@ -6,15 +6,13 @@
 #include <sstream>
 
 #include "datasets/tree_tasks.h"
+#include "framework/registry.h"
 #include "framework/text.h"
 
 namespace heed {
 namespace {
 
-std::map<std::string, TaskType>& registry() {
-  static std::map<std::string, TaskType> r;
-  return r;
-}
+using Tasks = Registry<TaskType>;
 
 std::string show_number(double x) {
   std::ostringstream s;
@@ -43,24 +41,17 @@ bool register_task(TaskType type) {
     if (!option_problem(o, o.fallback).empty())
       throw Error("task '" + type.name + "': the default of option '" + o.key +
                   "' breaks its own declaration: " + option_problem(o, o.fallback));
-  std::string name = type.name;
-  if (!registry().emplace(name, std::move(type)).second)
-    throw Error("task '" + name + "' registered twice");
-  return true;
+  const std::string name = type.name;
+  return Tasks::add("task", name, std::move(type));
 }
 
 std::vector<const TaskType*> task_types() {
-  std::vector<const TaskType*> out;
-  for (const auto& [name, type] : registry()) out.push_back(&type);
-  return out;
+  return Tasks::all();
 }
 
 const TaskType& task_type(const std::string& name) {
-  auto it = registry().find(name);
-  if (it != registry().end()) return it->second;
-  std::vector<std::string> names;
-  for (const auto& [n, t] : registry()) names.push_back(n);
-  throw Error("unknown task '" + name + "' (known: " + join(names) + ")");
+  if (const TaskType* t = Tasks::find(name)) return *t;
+  throw Error("unknown task '" + name + "' (known: " + join(Tasks::names()) + ")");
 }
 
 std::string option_problem(const TaskOption& option, const std::string& value) {

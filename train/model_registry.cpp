@@ -2,15 +2,13 @@
 
 #include <map>
 
+#include "framework/registry.h"
 #include "framework/text.h"
 
 namespace heed {
 namespace {
 
-std::map<std::string, ModelType>& registry() {
-  static std::map<std::string, ModelType> r;
-  return r;
-}
+using Models = Registry<ModelType>;
 
 }  // namespace
 
@@ -18,24 +16,17 @@ bool register_model(ModelType type) {
   if (!type.make || !type.keys || !type.refuses || !type.estimate)
     throw Error("model type '" + type.name +
                 "' registered without make, keys, refuses or estimate");
-  std::string name = type.name;
-  if (!registry().emplace(name, std::move(type)).second)
-    throw Error("model type '" + name + "' registered twice");
-  return true;
+  const std::string name = type.name;
+  return Models::add("model type", name, std::move(type));
 }
 
 std::vector<const ModelType*> model_types() {
-  std::vector<const ModelType*> out;
-  for (const auto& [name, type] : registry()) out.push_back(&type);
-  return out;
+  return Models::all();
 }
 
 const ModelType& model_type(const std::string& name) {
-  auto it = registry().find(name);
-  if (it != registry().end()) return it->second;
-  std::vector<std::string> names;
-  for (const auto& [n, t] : registry()) names.push_back(n);
-  throw ConfigError("model.type: '" + name + "' is not one of: " + join(names));
+  if (const ModelType* t = Models::find(name)) return *t;
+  throw ConfigError("model.type: '" + name + "' is not one of: " + join(Models::names()));
 }
 
 ModelType::Refusal token_transformer_rules(const ModelConfig& m, const AttentionCapabilities& a) {

@@ -2,40 +2,33 @@
 #include <map>
 
 #include "framework/ops.h"
+#include "framework/registry.h"
 #include "framework/text.h"
 #include "models/attention/attention.h"
 
 namespace heed {
-namespace {
-std::map<std::string, AttentionVariant>& registry() {
-  static std::map<std::string, AttentionVariant> r;
-  return r;
-}
-}  // namespace
+
+using Variants = Registry<AttentionVariant>;
 
 bool register_attention(AttentionVariant variant) {
-  std::string name = variant.name;
-  if (!registry().emplace(name, std::move(variant)).second)
-    throw Error("attention variant '" + name + "' registered twice");
-  return true;
+  const std::string name = variant.name;
+  return Variants::add("attention variant", name, std::move(variant));
 }
 
 std::vector<AttentionVariant> attention_variants() {
   std::vector<AttentionVariant> out;
-  for (const auto& [name, v] : registry()) out.push_back(v);
+  for (const AttentionVariant* v : Variants::all()) out.push_back(*v);
   return out;
 }
 
 std::shared_ptr<Attention> make_attention(const std::string& name, const AttentionConfig& config) {
-  auto it = registry().find(name);
-  if (it == registry().end()) {
-    std::vector<std::string> names;
-    for (const auto& [n, v] : registry()) names.push_back(n);
-    throw Error("unknown attention type '" + name + "' (registered: " + join(names) + ")");
-  }
+  const AttentionVariant* variant = Variants::find(name);
+  if (!variant)
+    throw Error("unknown attention type '" + name + "' (registered: " + join(Variants::names()) +
+                ")");
   AttentionConfig c = config;
   c.extra.set_owner("attention '" + name + "'");
-  std::shared_ptr<Attention> a = it->second.create(c);
+  std::shared_ptr<Attention> a = variant->create(c);
   c.extra.check_all_used();
   return a;
 }

@@ -18,21 +18,8 @@ namespace {
 
 using testing::config_error_of;
 
-std::string source_file(const std::string& relative) {
-  const char* src = std::getenv("HEED_SOURCE_DIR");
-  return read_file(std::string(src ? src : ".") + "/" + relative);
-}
-
 TEST(AddingAModel, TheGuideShowsTheTestedFile) {
-  const std::string guide = source_file("docs/adding-a-model.md");
-  const std::string opening = "```cpp\n";
-  const std::size_t start = guide.find(opening);
-  ASSERT_NE(start, std::string::npos) << "no ```cpp block in docs/adding-a-model.md";
-  const std::size_t end = guide.find("```\n", start + opening.size());
-  ASSERT_NE(end, std::string::npos);
-  EXPECT_EQ(guide.substr(start + opening.size(), end - start - opening.size()),
-            source_file("tests/train/aligned_model.cpp"))
-      << "docs/adding-a-model.md's code block differs from tests/train/aligned_model.cpp";
+  testing::expect_guide_shows("docs/adding-a-model.md", "tests/train/aligned_model.cpp");
 }
 
 TEST(AddingAModel, IsListedConfiguredAndDocumented) {

@@ -19,21 +19,8 @@ namespace {
 
 using testing::config_error_of;
 
-std::string source_file(const std::string& relative) {
-  const char* src = std::getenv("HEED_SOURCE_DIR");
-  return read_file(std::string(src ? src : ".") + "/" + relative);
-}
-
 TEST(AddingATask, TheGuideShowsTheTestedFile) {
-  const std::string guide = source_file("docs/adding-a-task.md");
-  const std::string file = source_file("tests/train/repeat_task.cpp");
-  const std::string opening = "```cpp\n";
-  const std::size_t start = guide.find(opening);
-  ASSERT_NE(start, std::string::npos) << "no ```cpp block in docs/adding-a-task.md";
-  const std::size_t end = guide.find("```\n", start + opening.size());
-  ASSERT_NE(end, std::string::npos);
-  EXPECT_EQ(guide.substr(start + opening.size(), end - start - opening.size()), file)
-      << "docs/adding-a-task.md's code block differs from tests/train/repeat_task.cpp";
+  testing::expect_guide_shows("docs/adding-a-task.md", "tests/train/repeat_task.cpp");
 }
 
 TEST(AddingATask, IsListedAndDocumented) {

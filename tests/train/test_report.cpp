@@ -299,9 +299,13 @@ TEST(ReportAttention, CrossAttentionPicturesHaveOutputRowsAndSourceColumns) {
 }
 
 Config tiny_config(const std::string& model_type, const std::string& attention) {
-  std::vector<std::string> overrides = {
-      "model.type=" + model_type,   "model.d_model=16", "model.heads=2", "model.d_ff=32",
-      "model.decoder_layers=2",     "model.attention.type=" + attention, "task.max_len=6"};
+  std::vector<std::string> overrides = {"model.type=" + model_type,
+                                        "model.d_model=16",
+                                        "model.heads=2",
+                                        "model.d_ff=32",
+                                        "model.decoder_layers=2",
+                                        "model.attention.type=" + attention,
+                                        "task.max_len=6"};
   if (model_type != "decoder") overrides.push_back("model.encoder_layers=1");
   return load_config("", overrides);
 }

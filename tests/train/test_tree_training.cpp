@@ -201,9 +201,9 @@ TEST(TreeTraining, TreeToSequenceLearnsTraversalAndReloads) {
   write_file_atomically(cfg.string(), yaml);
   TrainSummary tree = train(load_config(cfg.string(), {"out_dir=" + dir.string()}), {});
   TrainSummary flat =
-      train(load_config(cfg.string(), {"out_dir=" + dir.string() + "_flat",
-                                       "model.encoder=transformer", "model.position=sinusoidal",
-                                       "model.max_depth=8", "model.max_branch=5"}),
+      train(load_config(cfg.string(),
+                        {"out_dir=" + dir.string() + "_flat", "model.encoder=transformer",
+                         "model.position=sinusoidal", "model.max_depth=8", "model.max_branch=5"}),
             {});
   EXPECT_GE(tree.eval.at("exact_seq_acc"), 0.5);
   EXPECT_GE(tree.eval.at("exact_seq_acc"), flat.eval.at("exact_seq_acc") + 0.2)

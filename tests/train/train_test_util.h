@@ -3,10 +3,12 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <string>
 #include <vector>
 
 #include "datasets/batch.h"
+#include "framework/io/atomic_file.h"
 #include "train/config.h"
 #include "train/report/report.h"
 #include "train/task_model.h"
@@ -27,6 +29,23 @@ inline std::string config_error_of(const std::string& yaml,
   }
   ADD_FAILURE() << "accepted: " << yaml;
   return "";
+}
+
+// A file of the source tree (HEED_SOURCE_DIR, set by CTest), e.g. "docs/adding-a-task.md".
+inline std::string source_file(const std::string& relative) {
+  const char* src = std::getenv("HEED_SOURCE_DIR");
+  return read_file(std::string(src ? src : ".") + "/" + relative);
+}
+
+// A guide shows its worked example whole: `guide`'s first ```cpp block must be `file`.
+inline void expect_guide_shows(const std::string& guide, const std::string& file) {
+  const std::string text = source_file(guide), opening = "```cpp\n";
+  const std::size_t start = text.find(opening);
+  ASSERT_NE(start, std::string::npos) << "no ```cpp block in " << guide;
+  const std::size_t end = text.find("```\n", start + opening.size());
+  ASSERT_NE(end, std::string::npos) << guide;
+  EXPECT_EQ(text.substr(start + opening.size(), end - start - opening.size()), source_file(file))
+      << guide << "'s code block differs from " << file;
 }
 
 // Every row of each layer's cross-attention is a distribution over the source, for the output
