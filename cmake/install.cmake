@@ -17,7 +17,8 @@ install(DIRECTORY
     ${PROJECT_SOURCE_DIR}/datasets
     ${PROJECT_SOURCE_DIR}/train
   DESTINATION include/heed
-  FILES_MATCHING PATTERN "*.h")
+  FILES_MATCHING PATTERN "*.h"
+  PATTERN "cli" EXCLUDE)  # train/cli/: the heed executable's, which include CLI11
 
 # Installed targets keep their names under heed::. heed::heed is every layer;
 # heed::heed_framework, heed::heed_datasets, heed::heed_models and heed::heed_train are the

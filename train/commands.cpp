@@ -27,55 +27,58 @@ std::vector<Example> read_eval_file(const Task& task, const std::string& path, i
   return examples;
 }
 
-// Prints a layer's (1, H, T, T) weights per head, rows the queries.
-void print_attention(const std::vector<Tensor>& maps, const std::vector<std::string>& labels) {
-  if (maps.empty()) std::fprintf(stderr, "this model has no self-attention to show\n");
-  if (!labels.empty()) std::printf("rows and columns: %s\n", join(labels, " ").c_str());
-  for (std::size_t layer = 0; layer < maps.size(); ++layer) {
-    const Tensor& w = maps[layer];
-    if (!w.defined()) {
-      std::printf("layer %zu: its attention variant returns no weights\n", layer);
+// How print_maps() titles and labels one kind of attention map.
+struct MapLayout {
+  const char* name;  // "layer" or "cross-attention layer"
+  const char* axes;  // what the rows and columns are
+  int width = 0;     // of every value and label column; 0: values as " %.2f", no labels
+  const std::vector<std::string>* rows = nullptr;     // a label before each row
+  const std::vector<std::string>* columns = nullptr;  // a header line of labels
+};
+
+// Prints each layer's (1, H, rows, columns) weights per head, one line per row. Self- and
+// cross-attention differ only in titles and labels, so both print through here.
+void print_maps(const std::vector<Tensor>& layers, const MapLayout& l) {
+  for (std::size_t layer = 0; layer < layers.size(); ++layer) {
+    const Tensor& a = layers[layer];
+    if (!a.defined()) {
+      std::printf("%s %zu: its attention variant returns no weights\n", l.name, layer);
       continue;
     }
-    for (int64_t head = 0; head < w.size(1); ++head) {
-      std::printf("layer %zu head %lld (rows: queries, columns: keys)\n", layer,
-                  static_cast<long long>(head));
-      for (int64_t i = 0; i < w.size(2); ++i) {
-        for (int64_t j = 0; j < w.size(3); ++j) std::printf(" %.2f", w.at({0, head, i, j}));
+    for (int64_t head = 0; head < a.size(1); ++head) {
+      std::printf("%s %zu head %lld (%s)\n", l.name, layer, static_cast<long long>(head), l.axes);
+      if (l.columns) {
+        std::printf("%*s", l.width, "");
+        for (const std::string& c : *l.columns) std::printf(" %*s", l.width, c.c_str());
+        std::printf("\n");
+      }
+      for (int64_t i = 0; i < a.size(2); ++i) {
+        const std::size_t r = static_cast<std::size_t>(i);
+        if (l.rows) std::printf("%*s", l.width, r < l.rows->size() ? (*l.rows)[r].c_str() : "");
+        for (int64_t j = 0; j < a.size(3); ++j)
+          std::printf(" %*.2f", l.width, a.at({0, head, i, j}));
         std::printf("\n");
       }
     }
   }
 }
 
-// Prints the decoder's attention over the source per layer and head: one line per output step
+// A layer's (1, H, T, T) self-attention weights per head, rows the queries.
+void print_attention(const std::vector<Tensor>& maps, const std::vector<std::string>& labels) {
+  if (maps.empty()) std::fprintf(stderr, "this model has no self-attention to show\n");
+  if (!labels.empty()) std::printf("rows and columns: %s\n", join(labels, " ").c_str());
+  print_maps(maps, {"layer", "rows: queries, columns: keys"});
+}
+
+// The decoder's attention over the source per layer and head: one line per output step
 // (labelled with the token it writes, $ for EOS), one column per source position.
 void print_cross_attention(const CrossAttentionMaps& maps) {
   std::size_t width = 4;  // "0.00" and every label, right-aligned
   for (const auto* labels : {&maps.rows, &maps.columns})
     for (const std::string& s : *labels) width = std::max(width, s.size());
-  const int w = static_cast<int>(width);
-  for (std::size_t layer = 0; layer < maps.layers.size(); ++layer) {
-    const Tensor& a = maps.layers[layer];  // (1, H, T + 1, S)
-    if (!a.defined()) {
-      std::printf("cross-attention layer %zu: its attention variant returns no weights\n", layer);
-      continue;
-    }
-    for (int64_t head = 0; head < a.size(1); ++head) {
-      std::printf(
-          "cross-attention layer %zu head %lld (rows: output tokens, $ is EOS; "
-          "columns: source tokens)\n%*s",
-          layer, static_cast<long long>(head), w, "");
-      for (const std::string& c : maps.columns) std::printf(" %*s", w, c.c_str());
-      std::printf("\n");
-      for (int64_t i = 0; i < a.size(2); ++i) {
-        const std::size_t r = static_cast<std::size_t>(i);
-        std::printf("%*s", w, r < maps.rows.size() ? maps.rows[r].c_str() : "");
-        for (int64_t j = 0; j < a.size(3); ++j) std::printf(" %*.2f", w, a.at({0, head, i, j}));
-        std::printf("\n");
-      }
-    }
-  }
+  print_maps(maps.layers,
+             {"cross-attention layer", "rows: output tokens, $ is EOS; columns: source tokens",
+              static_cast<int>(width), &maps.rows, &maps.columns});
 }
 
 // What --attention prints for an example whose target is the model's output: the encoder's
@@ -83,6 +86,31 @@ void print_cross_attention(const CrossAttentionMaps& maps) {
 void print_attention_maps(TaskModel& model, const Example& e) {
   print_attention(model.attention_maps(e), model.attention_labels(e));
   print_cross_attention(model.cross_attention_maps(e));
+}
+
+// The model's output for `e` with the decoding --strategy and friends ask for.
+Hypothesis decode_one(LoadedRun& run, const Example& e, const PredictArgs& args) {
+  DecodeOptions d;
+  d.strategy = args.strategy;
+  d.beam_width = args.beam;
+  d.temperature = args.temperature;
+  d.top_k = args.top_k;
+  d.seed = args.seed;
+  d.max_len = (args.max_len > 0 ? args.max_len : run.task->max_target_len(e.source.size())) + 1;
+  return run.model->generate({e}, d).at(0);
+}
+
+// After the output: its log-probability, and with --attention the maps. The model's output is
+// then the target: a decoder-only model attends over "source BOS output", an encoder-decoder's
+// cross-attention shows where it looked for each token it wrote.
+int finish_prediction(LoadedRun& run, Example e, const Hypothesis& h, const PredictArgs& args) {
+  std::fprintf(stderr, "log-prob %.4f%s\n", h.log_prob,
+               h.finished ? "" : " (stopped at max_len, no EOS)");
+  if (args.attention) {
+    e.target = h.tokens;
+    print_attention_maps(*run.model, e);
+  }
+  return 0;
 }
 
 // A tree task's input is an S-expression over its vocabulary, e.g. "[MAX 2 9 [MIN 4 7 ] 0 ]";
@@ -102,25 +130,12 @@ int predict_tree(LoadedRun& run, const TreeTask& task, const PredictArgs& args) 
   }
   if (unknown) std::fprintf(stderr, "heed: the input has atoms the vocabulary lacks: <unk>\n");
   Example e = task.to_example({parse.tree, {}});
-  DecodeOptions d;
-  d.strategy = args.strategy;
-  d.beam_width = args.beam;
-  d.temperature = args.temperature;
-  d.top_k = args.top_k;
-  d.seed = args.seed;
-  d.max_len = (args.max_len > 0 ? args.max_len : task.max_target_len(e.source.size())) + 1;
-  Hypothesis h = run.model->generate({e}, d).at(0);
+  Hypothesis h = decode_one(run, e, args);
   if (task.target_kind() == TargetKind::kClass)
     std::printf("%s\n", task.class_name(h.tokens.at(0)).c_str());
   else
     std::printf("%s\n", vocab.decode(h.tokens).c_str());
-  std::fprintf(stderr, "log-prob %.4f%s\n", h.log_prob,
-               h.finished ? "" : " (stopped at max_len, no EOS)");
-  if (args.attention) {
-    e.target = h.tokens;
-    print_attention_maps(*run.model, e);
-  }
-  return 0;
+  return finish_prediction(run, e, h, args);
 }
 
 }  // namespace
@@ -208,29 +223,14 @@ int run_predict(const PredictArgs& args) {
   if (e.source.empty())
     throw Error(vocab ? "predict: the input has no words"
                       : "predict: the input has no tokens (give ids like \"3 7 1 9\")");
-  DecodeOptions opts;
-  opts.strategy = args.strategy;
-  opts.beam_width = args.beam;
-  opts.temperature = args.temperature;
-  opts.top_k = args.top_k;
-  opts.seed = args.seed;
-  opts.max_len = (args.max_len > 0 ? args.max_len : run.task->max_target_len(e.source.size())) + 1;
-  Hypothesis h = run.model->generate({e}, opts).at(0);
+  Hypothesis h = decode_one(run, e, args);
   std::string text;
   for (int64_t t : h.tokens) {
     if (!text.empty()) text += ' ';
     text += vocab ? vocab->word(t) : std::to_string(t);
   }
   std::printf("%s\n", text.c_str());
-  std::fprintf(stderr, "log-prob %.4f%s\n", h.log_prob,
-               h.finished ? "" : " (stopped at max_len, no EOS)");
-  if (args.attention) {
-    // The model's output as the target: a decoder-only model attends over "source BOS output",
-    // an encoder-decoder's cross-attention shows where it looked for each token it wrote.
-    e.target = h.tokens;
-    print_attention_maps(*run.model, e);
-  }
-  return 0;
+  return finish_prediction(run, e, h, args);
 }
 
 int run_export(const std::string& path, const std::string& to) {

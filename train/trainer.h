@@ -1,10 +1,6 @@
-// The training loop: a config in, a run directory out.
-//
-//   out_dir/config.yaml      the resolved config (what --resume reads back)
-//   out_dir/run.json         provenance: heed commit, build, compiler, oneDNN ISA, threads, command
-//   out_dir/metrics.jsonl    one JSON object per logged step and per evaluation
-//   out_dir/checkpoints/step_NNNNNNNN/  model.safetensors + trainer.safetensors (framework/io)
-//   out_dir/checkpoints/best/           the checkpoint of the best evaluation
+// The training loop: a config in, a run directory out (train/run_directory.h: config.yaml,
+// run.json, metrics.jsonl; train/checkpoint_manager.h: checkpoints/step_NNNNNNNN and
+// checkpoints/best; train/report/: the report).
 //
 // Batch k depends only on (seed, k) and dropout on (seed, counter), so a resumed run repeats the
 // uninterrupted one. SIGINT/SIGTERM (train/stop_signal.h) stop the run within about a second
@@ -18,6 +14,7 @@
 #include <vector>
 
 #include "train/config.h"
+#include "train/run_directory.h"  // run_config(), for --resume
 
 namespace heed {
 
@@ -39,9 +36,5 @@ struct TrainSummary {
 };
 
 TrainSummary train(const Config& config, const TrainOptions& options);
-
-// The config of an existing run directory (its config.yaml) with `overrides` applied, for
-// --resume (e.g. --set train.steps=2000 to train longer).
-Config run_config(const std::string& run_dir, const std::vector<std::string>& overrides = {});
 
 }  // namespace heed
