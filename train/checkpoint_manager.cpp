@@ -80,7 +80,7 @@ void CheckpointManager::save(const TrainerState& s, const std::map<std::string, 
   std::map<std::string, std::string> meta = {{"config", config_yaml_},
                                              {"best_metric", std::to_string(s.best_metric)}};
   for (const auto& [k, v] : eval) meta["eval." + k] = std::to_string(v);
-  if (eval_pending) meta["eval_pending"] = "1";
+  if (eval_pending) meta.emplace("eval_pending", "1");
   for (const auto& [k, v] : task_.metadata()) meta[k] = v;  // e.g. a file task's vocabulary
   // The best checkpoint first: a crash between the two saves then resumes from the previous
   // step checkpoint, whose best_metric makes the replayed evaluation write `best` again.
