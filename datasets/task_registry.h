@@ -36,7 +36,7 @@ struct TaskOption {
   Kind kind = Kind::kInteger;
   std::string fallback;  // the default, as text
   std::string doc;
-  double lo = -1e300, hi = 1e300;    // kInteger, kNumber: the allowed range
+  double lo = -1e300, hi = 1e300;         // kInteger, kNumber: the allowed range
   std::vector<std::string> choices = {};  // kText: the allowed values (empty: any)
 };
 
