@@ -29,6 +29,13 @@ const ModelType& model_type(const std::string& name) {
   throw ConfigError("model.type: '" + name + "' is not one of: " + join(Models::names()));
 }
 
+ModelType::Refusal refuse_class_targets(const TaskCapabilities& task, const std::string& name,
+                                        const std::string& type) {
+  if (task.targets != TargetKind::kClass) return {};
+  return {"model.type", "task '" + name + "' is classification: set model.type to classifier " +
+                            "(the sequence baseline) or tree_encoder (model.type is " + type + ")"};
+}
+
 ModelType::Refusal token_transformer_rules(const ModelConfig& m, const AttentionCapabilities& a) {
   if (m.position == "tree")
     return {"model.position",

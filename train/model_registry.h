@@ -56,6 +56,10 @@ const ModelType& model_type(const std::string& name);
 
 // The keys of the transformer models: width, heads, feed-forward, dropout, positions, attention.
 std::vector<std::string> transformer_keys();
+// The refusal of a model that writes sequences (seq2seq, decoder, rnn) for a task with class
+// targets.
+ModelType::Refusal refuse_class_targets(const TaskCapabilities& task, const std::string& name,
+                                        const std::string& type);
 // The rules of a transformer over tokens (no tree positions, no variant that needs a tree), and
 // of a tree encoder's keys (tree_encoder, seq2seq with encoder: tree).
 ModelType::Refusal token_transformer_rules(const ModelConfig& m, const AttentionCapabilities& a);

@@ -79,11 +79,8 @@ ModelType rnn_type() {
     return std::vector<std::string>{"d_model", "encoder_layers", "decoder_layers", "dropout",
                                     "attention"};
   };
-  t.refuses = [](const TaskCapabilities& task, const std::string& name,
-                 const ModelConfig&) -> ModelType::Refusal {
-    if (task.targets != TargetKind::kClass) return {};
-    return {"model.type", "task '" + name + "' is classification: set model.type to classifier " +
-                              "(the sequence baseline) or tree_encoder (model.type is rnn)"};
+  t.refuses = [](const TaskCapabilities& task, const std::string& name, const ModelConfig&) {
+    return refuse_class_targets(task, name, "rnn");
   };
   t.check = [](const ModelConfig& m, const AttentionCapabilities& a) -> ModelType::Refusal {
     if (m.encoder_layers < 1) return {"model.encoder_layers", "rnn needs at least 1"};

@@ -144,14 +144,6 @@ std::unique_ptr<TaskModel> make_task_model(const Config& config, const Task& tas
 
 namespace {
 
-// Sequence targets only: the decoders write their output token by token.
-ModelType::Refusal refuse_class_targets(const TaskCapabilities& task, const std::string& name,
-                                        const std::string& type) {
-  if (task.targets != TargetKind::kClass) return {};
-  return {"model.type", "task '" + name + "' is classification: set model.type to classifier " +
-                            "(the sequence baseline) or tree_encoder (model.type is " + type + ")"};
-}
-
 ModelType seq2seq_type() {
   ModelType t;
   t.name = "seq2seq";
