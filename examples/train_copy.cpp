@@ -22,7 +22,7 @@
 #include "framework/optim/schedule.h"
 #include "framework/runtime.h"
 #include "models/decoding.h"
-#include "models/seq2seq.h"
+#include "models/seq2seq_stepper.h"
 
 namespace {
 

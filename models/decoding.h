@@ -1,11 +1,11 @@
 // Decoding: greedy, sampling and beam search over any model that scores the next token.
 //
-// The algorithms see a model only through StepModel, which keeps whatever state the model needs
-// (per-layer KV caches, a GRU state, or the tokens so far) one row per hypothesis. The steppers
-// below adapt Seq2Seq, DecoderLM and RnnAttention, each either incrementally (feeding only the
-// new token, with cached state) or by full recomputation over the whole prefix at every step;
-// the two give the same tokens and logits, which the tests check. Decoding runs under
-// NoGradGuard, with the model in eval mode for the stepper's lifetime.
+// The algorithms see a model only through StepModel (step_model.h). Each model's stepper lives
+// beside it (seq2seq_stepper.h for Seq2Seq and DecoderLM, rnn_stepper.h for RnnAttention) and
+// runs either incrementally (feeding only the new token, with cached state) or by full
+// recomputation over the whole prefix at every step; the two give the same tokens and logits,
+// which the tests check. Decoding runs under NoGradGuard, with the model in eval mode for the
+// stepper's lifetime.
 //
 // Token layout: 0 = pad, 1 = bos, 2 = eos, data from 3. A prefix (B, P) starts every row: [bos]
 // for the encoder–decoders, the prompt for a decoder-only model (all rows the same length; batch
@@ -18,23 +18,9 @@
 #include <vector>
 
 #include "datasets/batch.h"  // the token layout (kPad, kBos, kEos), shared with the tasks
-#include "models/rnn_attention.h"
-#include "models/seq2seq.h"
+#include "models/step_model.h"
 
 namespace heed {
-
-class StepModel {
- public:
-  virtual ~StepModel() = default;
-  // Begins decoding `batch` rows, dropping any earlier state.
-  virtual void start(int64_t batch) = 0;
-  // tokens: (R, n) ids at positions offset..offset+n−1 of each of the R current rows, right
-  // after the ones fed before -> logits (R, V) for the token that follows them.
-  virtual Tensor next_logits(const Tensor& tokens, int64_t offset) = 0;
-  // Row i of the state becomes old row rows[i]. Rows may repeat (beams sharing a prefix) or be
-  // left out (finished sequences).
-  virtual void reorder(const std::vector<int64_t>& rows) = 0;
-};
 
 struct DecodeOptions {
   std::string strategy = "greedy";  // greedy | sample | beam, for decode()
@@ -78,94 +64,5 @@ std::vector<Hypothesis> beam_search(StepModel& model, const Tensor& prefix,
 std::vector<Hypothesis> decode(StepModel& model, const Tensor& prefix, const DecodeOptions& opts);
 
 Tensor bos_prefix(int64_t batch, int64_t bos = kBos);  // (B, 1) of bos
-
-// Keeps a module in eval mode while alive and restores its previous mode after.
-class EvalModeScope {
- public:
-  explicit EvalModeScope(Module& m) : module_(m), was_training_(m.is_training()) { m.eval(); }
-  ~EvalModeScope() { module_.train(was_training_); }
-  EvalModeScope(const EvalModeScope&) = delete;
-  EvalModeScope& operator=(const EvalModeScope&) = delete;
-
- private:
-  Module& module_;
-  bool was_training_;
-};
-
-// The tokens fed so far, one row per hypothesis: the state of a stepper that recomputes.
-class TokenHistory {
- public:
-  void clear() { tokens_ = Tensor(); }
-  const Tensor& append(const Tensor& tokens);  // (R, n) -> all tokens (R, t + n)
-  void reorder(const Tensor& rows);
-  int64_t length() const { return tokens_.defined() ? tokens_.size(1) : 0; }
-
- private:
-  Tensor tokens_;
-};
-
-// Seq2Seq: encodes src once per start(); the decoder runs incrementally over per-layer KV caches,
-// or over the whole history at every step.
-class Seq2SeqStepper final : public StepModel {
- public:
-  // The memory (R, S, C) and its padding (R, S) (undefined: none) of R source rows.
-  using Encode = std::function<std::pair<Tensor, Tensor>()>;
-  // Any encoder–decoder: start() runs `encode` (in eval mode, without gradients) for its rows.
-  Seq2SeqStepper(EncoderDecoder& model, Encode encode, int64_t rows, bool incremental = true);
-  // A Seq2Seq over token sources src (R, S) with optional src_padding (R, S).
-  Seq2SeqStepper(Seq2Seq& model, Tensor src, Tensor src_padding = Tensor(),
-                 bool incremental = true);
-  void start(int64_t batch) override;
-  Tensor next_logits(const Tensor& tokens, int64_t offset) override;
-  void reorder(const std::vector<int64_t>& rows) override;
-
- private:
-  EncoderDecoder& model_;
-  EvalModeScope eval_;
-  Encode encode_;
-  int64_t rows_;
-  bool incremental_;
-  Tensor memory_, padding_;  // (R, S, C), (R, S): the source of each current row
-  std::vector<KVCache> caches_;
-  TokenHistory history_;
-  int64_t fed_ = 0;  // positions fed so far
-};
-
-class DecoderLMStepper final : public StepModel {
- public:
-  explicit DecoderLMStepper(DecoderLM& model, bool incremental = true);
-  void start(int64_t batch) override;
-  Tensor next_logits(const Tensor& tokens, int64_t offset) override;
-  void reorder(const std::vector<int64_t>& rows) override;
-
- private:
-  DecoderLM& model_;
-  EvalModeScope eval_;
-  bool incremental_;
-  int64_t rows_ = 0;
-  std::vector<KVCache> caches_;
-  TokenHistory history_;
-  int64_t fed_ = 0;
-};
-
-// RnnAttention: the GRU state is the cache; recomputation replays the decoder from s_0.
-class RnnAttentionStepper final : public StepModel {
- public:
-  RnnAttentionStepper(RnnAttention& model, Tensor src, Tensor src_padding = Tensor(),
-                      bool incremental = true);
-  void start(int64_t batch) override;
-  Tensor next_logits(const Tensor& tokens, int64_t offset) override;
-  void reorder(const std::vector<int64_t>& rows) override;
-
- private:
-  RnnAttention& model_;
-  EvalModeScope eval_;
-  Tensor src_, src_padding_;
-  bool incremental_;
-  RnnMemory memory_;
-  Tensor state_;  // (R, L, H)
-  TokenHistory history_;
-  int64_t fed_ = 0;
-};
 
 }  // namespace heed

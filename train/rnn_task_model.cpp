@@ -7,7 +7,7 @@
 
 #include "framework/autograd.h"
 #include "framework/ops.h"
-#include "models/rnn_attention.h"
+#include "models/rnn_stepper.h"
 #include "train/seq2seq_task_base.h"
 
 namespace heed {

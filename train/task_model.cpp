@@ -6,7 +6,7 @@
 #include "datasets/tree_tasks.h"
 #include "framework/ops.h"
 #include "models/decoding.h"
-#include "models/seq2seq.h"
+#include "models/seq2seq_stepper.h"
 #include "train/model_registry.h"
 #include "train/seq2seq_task_base.h"
 #include "train/tree_seq2seq_task_model.h"

@@ -2,6 +2,7 @@
 
 #include "framework/autograd.h"
 #include "framework/ops.h"
+#include "models/seq2seq_stepper.h"
 #include "models/tree_seq2seq.h"
 
 namespace heed {

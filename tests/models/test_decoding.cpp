@@ -11,6 +11,8 @@
 #include "framework/nn/init.h"
 #include "framework/ops.h"
 #include "models/decoding.h"
+#include "models/rnn_stepper.h"
+#include "models/seq2seq_stepper.h"
 #include "tests/test_util.h"
 
 namespace heed {

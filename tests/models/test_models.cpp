@@ -16,8 +16,8 @@
 #include "models/attention/attention.h"
 #include "models/classifier.h"
 #include "models/decoding.h"
-#include "models/rnn_attention.h"
-#include "models/seq2seq.h"
+#include "models/rnn_stepper.h"
+#include "models/seq2seq_stepper.h"
 #include "tests/test_util.h"
 
 namespace heed {

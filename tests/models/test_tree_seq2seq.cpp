@@ -7,6 +7,7 @@
 #include "framework/ops.h"
 #include "models/attention/tree_attention.h"
 #include "models/decoding.h"
+#include "models/seq2seq_stepper.h"
 #include "models/tree_seq2seq.h"
 #include "tests/test_util.h"
 
