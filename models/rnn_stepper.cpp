@@ -6,16 +6,12 @@
 
 namespace heed {
 
-using stepping::check_feed;
-using stepping::row_index;
-
 RnnAttentionStepper::RnnAttentionStepper(RnnAttention& model, Tensor src, Tensor src_padding,
                                          bool incremental)
-    : model_(model),
-      eval_(model),
+    : Stepper(model, incremental, "RnnAttentionStepper"),
+      model_(model),
       src_(std::move(src)),
-      src_padding_(std::move(src_padding)),
-      incremental_(incremental) {}
+      src_padding_(std::move(src_padding)) {}
 
 void RnnAttentionStepper::start(int64_t batch) {
   if (batch != src_.size(0))
@@ -24,21 +20,18 @@ void RnnAttentionStepper::start(int64_t batch) {
   NoGradGuard no_grad;
   memory_ = model_.encode(src_, src_padding_);
   state_ = memory_.initial;
-  history_.clear();
-  fed_ = 0;
+  restart();
 }
 
 Tensor RnnAttentionStepper::next_logits(const Tensor& tokens, int64_t offset) {
-  check_feed(tokens, state_.defined() ? state_.size(0) : -1, offset, fed_, "RnnAttentionStepper");
-  NoGradGuard no_grad;
-  fed_ += tokens.size(1);
   // Recomputation replays the decoder from s_0 over every token so far.
-  const Tensor& feed = incremental_ ? tokens : history_.append(tokens);
-  Tensor state = incremental_ ? state_ : memory_.initial;
-  const int64_t first = incremental_ ? offset : 0;  // the position of feed's first token
+  const Tensor& fed = feed(tokens, state_.defined() ? state_.size(0) : -1, offset);
+  NoGradGuard no_grad;
+  Tensor state = incremental() ? state_ : memory_.initial;
+  const int64_t first = incremental() ? offset : 0;  // the position of fed's first token
   Tensor logits;
-  for (int64_t t = 0; t < feed.size(1); ++t) {
-    RnnStepOutput o = model_.step(select(feed, 1, t), state, memory_, first + t);
+  for (int64_t t = 0; t < fed.size(1); ++t) {
+    RnnStepOutput o = model_.step(select(fed, 1, t), state, memory_, first + t);
     state = o.state;
     logits = o.logits;
   }
@@ -48,10 +41,9 @@ Tensor RnnAttentionStepper::next_logits(const Tensor& tokens, int64_t offset) {
 
 void RnnAttentionStepper::reorder(const std::vector<int64_t>& rows) {
   NoGradGuard no_grad;
-  Tensor index = row_index(rows, state_.size(0));
+  Tensor index = reorder_index(rows, state_.size(0));
   for (Tensor* t : {&memory_.annotations, &memory_.padding, &memory_.initial, &state_})
     if (t->defined()) *t = index_select(*t, 0, index);
-  history_.reorder(index);
 }
 
 }  // namespace heed

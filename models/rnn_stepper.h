@@ -7,7 +7,7 @@
 namespace heed {
 
 // RnnAttention: the GRU state is the cache; recomputation replays the decoder from s_0.
-class RnnAttentionStepper final : public StepModel {
+class RnnAttentionStepper final : public Stepper {
  public:
   RnnAttentionStepper(RnnAttention& model, Tensor src, Tensor src_padding = Tensor(),
                       bool incremental = true);
@@ -17,13 +17,9 @@ class RnnAttentionStepper final : public StepModel {
 
  private:
   RnnAttention& model_;
-  EvalModeScope eval_;
   Tensor src_, src_padding_;
-  bool incremental_;
   RnnMemory memory_;
   Tensor state_;  // (R, L, H)
-  TokenHistory history_;
-  int64_t fed_ = 0;
 };
 
 }  // namespace heed

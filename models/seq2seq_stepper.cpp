@@ -7,17 +7,11 @@
 
 namespace heed {
 
-using stepping::check_feed;
-using stepping::last_position;
-using stepping::reorder_caches;
-using stepping::row_index;
-
 Seq2SeqStepper::Seq2SeqStepper(EncoderDecoder& model, Encode encode, int64_t rows, bool incremental)
-    : model_(model),
-      eval_(model),
+    : Stepper(model, incremental, "Seq2SeqStepper"),
+      model_(model),
       encode_(std::move(encode)),
-      rows_(rows),
-      incremental_(incremental) {}
+      rows_(rows) {}
 
 Seq2SeqStepper::Seq2SeqStepper(Seq2Seq& model, Tensor src, Tensor src_padding, bool incremental)
     : Seq2SeqStepper(
@@ -34,51 +28,43 @@ void Seq2SeqStepper::start(int64_t batch) {
   NoGradGuard no_grad;
   std::tie(memory_, padding_) = encode_();
   caches_.clear();
-  history_.clear();
-  fed_ = 0;
+  restart();
 }
 
 Tensor Seq2SeqStepper::next_logits(const Tensor& tokens, int64_t offset) {
-  check_feed(tokens, memory_.defined() ? memory_.size(0) : -1, offset, fed_, "Seq2SeqStepper");
+  const Tensor& fed = feed(tokens, memory_.defined() ? memory_.size(0) : -1, offset);
   NoGradGuard no_grad;
-  fed_ += tokens.size(1);
-  if (incremental_)
-    return last_position(model_.decode(tokens, memory_, padding_, &caches_, offset));
-  return last_position(model_.decode(history_.append(tokens), memory_, padding_));
+  if (incremental()) return last_position(model_.decode(fed, memory_, padding_, &caches_, offset));
+  return last_position(model_.decode(fed, memory_, padding_));
 }
 
 void Seq2SeqStepper::reorder(const std::vector<int64_t>& rows) {
   NoGradGuard no_grad;
-  Tensor index = row_index(rows, memory_.size(0));
+  Tensor index = reorder_index(rows, memory_.size(0));
   memory_ = index_select(memory_, 0, index);
   if (padding_.defined()) padding_ = index_select(padding_, 0, index);
   reorder_caches(caches_, index);
-  history_.reorder(index);
 }
 
 DecoderLMStepper::DecoderLMStepper(DecoderLM& model, bool incremental)
-    : model_(model), eval_(model), incremental_(incremental) {}
+    : Stepper(model, incremental, "DecoderLMStepper"), model_(model) {}
 
 void DecoderLMStepper::start(int64_t batch) {
   rows_ = batch;
   caches_.clear();
-  history_.clear();
-  fed_ = 0;
+  restart();
 }
 
 Tensor DecoderLMStepper::next_logits(const Tensor& tokens, int64_t offset) {
-  check_feed(tokens, rows_, offset, fed_, "DecoderLMStepper");
+  const Tensor& fed = feed(tokens, rows_, offset);
   NoGradGuard no_grad;
-  fed_ += tokens.size(1);
-  if (incremental_) return last_position(model_.forward(tokens, &caches_, offset));
-  return last_position(model_.forward(history_.append(tokens)));
+  if (incremental()) return last_position(model_.forward(fed, &caches_, offset));
+  return last_position(model_.forward(fed));
 }
 
 void DecoderLMStepper::reorder(const std::vector<int64_t>& rows) {
   NoGradGuard no_grad;
-  Tensor index = row_index(rows, rows_);
-  reorder_caches(caches_, index);
-  history_.reorder(index);
+  reorder_caches(caches_, reorder_index(rows, rows_));
   rows_ = static_cast<int64_t>(rows.size());
 }
 

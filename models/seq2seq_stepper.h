@@ -12,7 +12,7 @@ namespace heed {
 
 // Seq2Seq: encodes src once per start(); the decoder runs incrementally over per-layer KV caches,
 // or over the whole history at every step.
-class Seq2SeqStepper final : public StepModel {
+class Seq2SeqStepper final : public Stepper {
  public:
   // The memory (R, S, C) and its padding (R, S) (undefined: none) of R source rows.
   using Encode = std::function<std::pair<Tensor, Tensor>()>;
@@ -27,17 +27,13 @@ class Seq2SeqStepper final : public StepModel {
 
  private:
   EncoderDecoder& model_;
-  EvalModeScope eval_;
   Encode encode_;
   int64_t rows_;
-  bool incremental_;
   Tensor memory_, padding_;  // (R, S, C), (R, S): the source of each current row
   std::vector<KVCache> caches_;
-  TokenHistory history_;
-  int64_t fed_ = 0;  // positions fed so far
 };
 
-class DecoderLMStepper final : public StepModel {
+class DecoderLMStepper final : public Stepper {
  public:
   explicit DecoderLMStepper(DecoderLM& model, bool incremental = true);
   void start(int64_t batch) override;
@@ -46,12 +42,8 @@ class DecoderLMStepper final : public StepModel {
 
  private:
   DecoderLM& model_;
-  EvalModeScope eval_;
-  bool incremental_;
-  int64_t rows_ = 0;
+  int64_t rows_ = 0;  // current rows
   std::vector<KVCache> caches_;
-  TokenHistory history_;
-  int64_t fed_ = 0;
 };
 
 }  // namespace heed

@@ -6,23 +6,35 @@
 
 namespace heed {
 
-const Tensor& TokenHistory::append(const Tensor& tokens) {
-  tokens_ = tokens_.defined() ? concat({tokens_, tokens}, 1) : tokens;
-  return tokens_;
+Stepper::Stepper(Module& model, bool incremental, const char* name)
+    : eval_(model), incremental_(incremental), name_(name) {}
+
+void Stepper::restart() {
+  history_ = Tensor();
+  fed_ = 0;
 }
 
-void TokenHistory::reorder(const Tensor& rows) {
-  if (tokens_.defined()) tokens_ = index_select(tokens_, 0, rows);
+const Tensor& Stepper::feed(const Tensor& tokens, int64_t rows, int64_t offset) {
+  if (tokens.dim() != 2 || tokens.size(0) != rows || tokens.size(1) < 1)
+    throw Error(std::string(name_) + ": tokens " + shape_str(tokens.shape()) + " for " +
+                std::to_string(rows) + " rows (call start() first)");
+  if (offset != fed_)
+    throw Error(std::string(name_) + ": offset " + std::to_string(offset) + " but " +
+                std::to_string(fed_) + " positions were fed");
+  fed_ += tokens.size(1);
+  if (incremental_) return tokens;
+  history_ = history_.defined() ? concat({history_, tokens}, 1) : tokens;
+  return history_;
 }
 
-namespace stepping {
-
-Tensor row_index(const std::vector<int64_t>& rows, int64_t current) {
+Tensor Stepper::reorder_index(const std::vector<int64_t>& rows, int64_t current) {
   for (int64_t r : rows)
     if (r < 0 || r >= current)
       throw Error("reorder: row " + std::to_string(r) + " out of range for " +
                   std::to_string(current) + " rows");
-  return Tensor::from_ints(rows, {static_cast<int64_t>(rows.size())});
+  Tensor index = Tensor::from_ints(rows, {static_cast<int64_t>(rows.size())});
+  if (history_.defined()) history_ = index_select(history_, 0, index);
+  return index;
 }
 
 void reorder_caches(std::vector<KVCache>& caches, const Tensor& index) {
@@ -33,19 +45,8 @@ void reorder_caches(std::vector<KVCache>& caches, const Tensor& index) {
   }
 }
 
-void check_feed(const Tensor& tokens, int64_t rows, int64_t offset, int64_t fed, const char* who) {
-  if (tokens.dim() != 2 || tokens.size(0) != rows || tokens.size(1) < 1)
-    throw Error(std::string(who) + ": tokens " + shape_str(tokens.shape()) + " for " +
-                std::to_string(rows) + " rows (call start() first)");
-  if (offset != fed)
-    throw Error(std::string(who) + ": offset " + std::to_string(offset) + " but " +
-                std::to_string(fed) + " positions were fed");
-}
-
 Tensor last_position(const Tensor& logits) {
   return select(logits, 1, -1);
 }
-
-}  // namespace stepping
 
 }  // namespace heed

@@ -39,27 +39,32 @@ class EvalModeScope {
   bool was_training_;
 };
 
-// The tokens fed so far, one row per hypothesis: the state of a stepper that recomputes.
-class TokenHistory {
- public:
-  void clear() { tokens_ = Tensor(); }
-  const Tensor& append(const Tensor& tokens);  // (R, n) -> all tokens (R, t + n)
-  void reorder(const Tensor& rows);
-  int64_t length() const { return tokens_.defined() ? tokens_.size(1) : 0; }
+// What every stepper keeps besides its model's own state: the model held in eval mode, whether it
+// runs incrementally, and what was fed so far (the positions; the tokens too when it recomputes).
+class Stepper : public StepModel {
+ protected:
+  Stepper(Module& model, bool incremental, const char* name);
+  bool incremental() const { return incremental_; }
+  // Forgets what was fed, for start().
+  void restart();
+  // Checks that tokens is (rows, n ≥ 1) and that offset is the number of positions fed before,
+  // then counts them -> what the model reads: the new tokens (R, n) when incremental, every token
+  // so far (R, offset + n) when recomputing.
+  const Tensor& feed(const Tensor& tokens, int64_t rows, int64_t offset);
+  // Checks rows against the `current` rows and moves the history -> rows as an index tensor, for
+  // the stepper to move its own state.
+  Tensor reorder_index(const std::vector<int64_t>& rows, int64_t current);
 
  private:
-  Tensor tokens_;
+  EvalModeScope eval_;
+  bool incremental_;
+  const char* name_;  // in error messages
+  Tensor history_;    // (R, t) the tokens fed so far, when recomputing
+  int64_t fed_ = 0;   // positions fed so far
 };
 
-// Shared checks and state moves of the steppers.
-namespace stepping {
-// rows as an index tensor, each checked against the `current` rows.
-Tensor row_index(const std::vector<int64_t>& rows, int64_t current);
 // Each cache's (R, H, T, D) keys and values -> (R', H, T, D) rows `index`.
 void reorder_caches(std::vector<KVCache>& caches, const Tensor& index);
-// Throws unless tokens is (rows, n ≥ 1) fed at `offset` == `fed`, the positions fed before.
-void check_feed(const Tensor& tokens, int64_t rows, int64_t offset, int64_t fed, const char* who);
 Tensor last_position(const Tensor& logits);  // (R, T, V) -> (R, V)
-}  // namespace stepping
 
 }  // namespace heed
