@@ -4,16 +4,7 @@
 
 namespace heed {
 
-LayerConfig ClassifierConfig::layer() const {
-  LayerConfig l;
-  l.d_model = d_model;
-  l.heads = heads;
-  l.d_ff = d_ff;
-  l.dropout = dropout;
-  l.attention = attention;
-  l.attention_options = attention_options;
-  return l;
-}
+LayerConfig ClassifierConfig::layer() const { return self_attention_layer(*this); }
 
 Classifier::Classifier(const ClassifierConfig& c) : config_(c) {
   if (c.vocab < 1 || c.num_classes < 1 || c.layers < 0)

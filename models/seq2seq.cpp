@@ -17,14 +17,39 @@ void check_config(const TransformerConfig& c) {
 }  // namespace
 
 LayerConfig TransformerConfig::layer() const {
-  return LayerConfig{d_model,
-                     heads,
-                     d_ff,
-                     dropout,
-                     attention,
-                     attention_options,
-                     cross_attention,
-                     cross_attention_options};
+  LayerConfig l = self_attention_layer(*this);
+  l.cross_attention = cross_attention;
+  l.cross_attention_options = cross_attention_options;
+  return l;
+}
+
+void EncoderDecoder::use_decoder(std::shared_ptr<TokenAndPosition> embed,
+                                 std::shared_ptr<Decoder> decoder, std::shared_ptr<Linear> out) {
+  dec_embed_ = std::move(embed);
+  decoder_ = std::move(decoder);
+  dec_out_ = std::move(out);
+}
+
+Tensor EncoderDecoder::decode(const Tensor& dec_in, const Tensor& memory,
+                              const Tensor& memory_padding, std::vector<KVCache>* caches,
+                              int64_t offset) const {
+  AttentionContext self_ctx, cross_ctx;
+  self_ctx.causal = true;
+  self_ctx.query_offset = offset;
+  cross_ctx.key_padding = memory_padding;
+  return dec_out_->forward(
+      decoder_->forward(dec_embed_->forward(dec_in, offset), memory, self_ctx, cross_ctx, caches));
+}
+
+std::vector<Tensor> EncoderDecoder::cross_attention(const Tensor& dec_in, const Tensor& memory,
+                                                    const Tensor& memory_padding) const {
+  NoGradGuard no_grad;
+  AttentionContext self_ctx, cross_ctx;
+  self_ctx.causal = true;
+  cross_ctx.key_padding = memory_padding;
+  std::vector<Tensor> weights;
+  decoder_->forward(dec_embed_->forward(dec_in), memory, self_ctx, cross_ctx, nullptr, &weights);
+  return weights;
 }
 
 Seq2Seq::Seq2Seq(const TransformerConfig& c) : config_(c) {
@@ -37,36 +62,14 @@ Seq2Seq::Seq2Seq(const TransformerConfig& c) : config_(c) {
   transformer_->decoder = transformer_->register_module(
       "decoder", std::make_shared<Decoder>(c.layer(), c.decoder_layers));
   xavier_init_matrices(*transformer_);
-  out_ = register_module("out", std::make_shared<Linear>(c.d_model, c.vocab));
+  use_decoder(embed_, transformer_->decoder,
+              register_module("out", std::make_shared<Linear>(c.d_model, c.vocab)));
 }
 
 Tensor Seq2Seq::encode(const Tensor& src, const Tensor& src_padding) const {
   AttentionContext ctx;
   ctx.key_padding = src_padding;
   return transformer_->encoder->forward(embed_->forward(src), ctx);
-}
-
-Tensor Seq2Seq::decode(const Tensor& dec_in, const Tensor& memory, const Tensor& src_padding,
-                       std::vector<KVCache>* caches, int64_t offset) const {
-  AttentionContext self_ctx, cross_ctx;
-  self_ctx.causal = true;
-  self_ctx.query_offset = offset;
-  cross_ctx.key_padding = src_padding;
-  Tensor h = transformer_->decoder->forward(embed_->forward(dec_in, offset), memory, self_ctx,
-                                            cross_ctx, caches);
-  return out_->forward(h);
-}
-
-std::vector<Tensor> Seq2Seq::cross_attention(const Tensor& dec_in, const Tensor& memory,
-                                             const Tensor& src_padding) const {
-  NoGradGuard no_grad;
-  AttentionContext self_ctx, cross_ctx;
-  self_ctx.causal = true;
-  cross_ctx.key_padding = src_padding;
-  std::vector<Tensor> weights;
-  transformer_->decoder->forward(embed_->forward(dec_in), memory, self_ctx, cross_ctx, nullptr,
-                                 &weights);
-  return weights;
 }
 
 std::vector<Tensor> Seq2Seq::encoder_attention(const Tensor& src, const Tensor& src_padding) const {

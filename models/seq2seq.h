@@ -22,20 +22,31 @@ struct TransformerConfig {
   LayerConfig layer() const;
 };
 
-// What decoding needs of an encoder–decoder model (Seq2Seq, TreeSeq2Seq in
-// models/tree_seq2seq.h): its decoder over the memory its encoder made.
+// The decoding half of an encoder–decoder model (Seq2Seq; TreeSeq2Seq in models/tree_seq2seq.h):
+// a causal transformer decoder over the memory its encoder made, and all that decoding needs.
+// The subclass registers the three parts under its own parameter names and hands them over with
+// use_decoder().
 class EncoderDecoder : public Module {
  public:
   // dec_in: (B, T) ids, memory: (B, S, C), memory_padding: optional (B, S) nonzero at padding
   // -> logits (B, T, V). With caches, dec_in holds only the new tokens and `offset` is the
   // position of the first of them.
-  virtual Tensor decode(const Tensor& dec_in, const Tensor& memory,
-                        const Tensor& memory_padding = Tensor(),
-                        std::vector<KVCache>* caches = nullptr, int64_t offset = 0) const = 0;
+  Tensor decode(const Tensor& dec_in, const Tensor& memory, const Tensor& memory_padding = Tensor(),
+                std::vector<KVCache>* caches = nullptr, int64_t offset = 0) const;
   // The decoder's cross-attention weights for dec_in over the memory, one (B, H, T, S) per
   // layer (undefined where the variant returns none); no autograd, the module's mode as it is.
-  virtual std::vector<Tensor> cross_attention(const Tensor& dec_in, const Tensor& memory,
-                                              const Tensor& memory_padding = Tensor()) const = 0;
+  std::vector<Tensor> cross_attention(const Tensor& dec_in, const Tensor& memory,
+                                      const Tensor& memory_padding = Tensor()) const;
+
+ protected:
+  // embed: the decoder's token embedding and positions; out: C -> vocab logits.
+  void use_decoder(std::shared_ptr<TokenAndPosition> embed, std::shared_ptr<Decoder> decoder,
+                   std::shared_ptr<Linear> out);
+
+ private:
+  std::shared_ptr<TokenAndPosition> dec_embed_;
+  std::shared_ptr<Decoder> decoder_;
+  std::shared_ptr<Linear> dec_out_;
 };
 
 // Parameters: embed.embed.weight (shared by encoder and decoder inputs), transformer.encoder.*,
@@ -45,10 +56,6 @@ class Seq2Seq : public EncoderDecoder {
   explicit Seq2Seq(const TransformerConfig& c);
   // src: (B, S) ids, src_padding: optional (B, S) nonzero at padding -> memory (B, S, C).
   Tensor encode(const Tensor& src, const Tensor& src_padding = Tensor()) const;
-  Tensor decode(const Tensor& dec_in, const Tensor& memory, const Tensor& src_padding = Tensor(),
-                std::vector<KVCache>* caches = nullptr, int64_t offset = 0) const override;
-  std::vector<Tensor> cross_attention(const Tensor& dec_in, const Tensor& memory,
-                                      const Tensor& src_padding = Tensor()) const override;
   Tensor forward(const Tensor& src, const Tensor& dec_in,
                  const Tensor& src_padding = Tensor()) const {
     return decode(dec_in, encode(src, src_padding), src_padding);
@@ -66,7 +73,6 @@ class Seq2Seq : public EncoderDecoder {
   TransformerConfig config_;
   std::shared_ptr<TokenAndPosition> embed_;
   std::shared_ptr<Stacks> transformer_;
-  std::shared_ptr<Linear> out_;
 };
 
 // Decoder-only causal LM. Parameters: embed.embed.weight, blocks.layers.N.*, blocks.norm.*, out.*.

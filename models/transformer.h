@@ -17,6 +17,20 @@ struct LayerConfig {
   Options cross_attention_options;
 };
 
+// The LayerConfig of a model config that has the usual fields (d_model, heads, d_ff, dropout,
+// attention, attention_options); the cross-attention fields keep their defaults.
+template <class ModelConfig>
+LayerConfig self_attention_layer(const ModelConfig& c) {
+  LayerConfig l;
+  l.d_model = c.d_model;
+  l.heads = c.heads;
+  l.d_ff = c.d_ff;
+  l.dropout = c.dropout;
+  l.attention = c.attention;
+  l.attention_options = c.attention_options;
+  return l;
+}
+
 // Children named "0", "1", ... as torch.nn.ModuleList.
 template <class T>
 class ModuleList : public Module {

@@ -91,16 +91,7 @@ Tensor bottom_up(const Tensor& x, const TreeBatch& batch, const Levels& lv,
 
 }  // namespace
 
-LayerConfig TreeEncoderConfig::layer() const {
-  LayerConfig l;
-  l.d_model = d_model;
-  l.heads = heads;
-  l.d_ff = d_ff;
-  l.dropout = dropout;
-  l.attention = attention;
-  l.attention_options = attention_options;
-  return l;
-}
+LayerConfig TreeEncoderConfig::layer() const { return self_attention_layer(*this); }
 
 // ---- child_attention ----
 

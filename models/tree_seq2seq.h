@@ -24,10 +24,6 @@ class TreeSeq2Seq : public EncoderDecoder {
   explicit TreeSeq2Seq(const TreeSeq2SeqConfig& c);
   // The node states (B, N, C): the memory; its padding is batch.node_pad.
   Tensor encode(const TreeBatch& batch) const { return encoder_->forward(batch); }
-  Tensor decode(const Tensor& dec_in, const Tensor& memory, const Tensor& memory_padding = Tensor(),
-                std::vector<KVCache>* caches = nullptr, int64_t offset = 0) const override;
-  std::vector<Tensor> cross_attention(const Tensor& dec_in, const Tensor& memory,
-                                      const Tensor& memory_padding = Tensor()) const override;
   // dec_in: (B, T) -> logits (B, T, V).
   Tensor forward(const TreeBatch& batch, const Tensor& dec_in) const {
     return decode(dec_in, encode(batch), batch.node_pad);
@@ -39,9 +35,6 @@ class TreeSeq2Seq : public EncoderDecoder {
  private:
   TreeSeq2SeqConfig config_;
   std::shared_ptr<TreeEncoder> encoder_;
-  std::shared_ptr<TokenAndPosition> embed_;
-  std::shared_ptr<Decoder> decoder_;
-  std::shared_ptr<Linear> out_;
 };
 
 }  // namespace heed
