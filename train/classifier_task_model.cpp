@@ -12,6 +12,7 @@
 #include "models/classifier.h"
 #include "models/tree_encoder.h"
 #include "train/model_registry.h"
+#include "train/tree_encoder_options.h"
 
 namespace heed {
 namespace {
@@ -38,21 +39,6 @@ std::vector<Hypothesis> argmax_classes(const Tensor& logits) {
     out[b].finished = true;
   }
   return out;
-}
-
-// The fields both classifier configs (sequence and tree) take from the config and the task.
-template <class ModelConfig>
-void set_shared_fields(ModelConfig& k, const Config& c, const TreeTask& task) {
-  k.vocab = task.vocab();
-  k.num_classes = task.num_classes();
-  k.d_model = c.model.d_model;
-  k.heads = c.model.heads;
-  k.d_ff = c.model.d_ff;
-  k.layers = c.model.encoder_layers;
-  k.dropout = static_cast<float>(c.model.dropout);
-  k.attention = c.model.attention.type;
-  for (const auto& [key, v] : c.model.attention.options) k.attention_options.set(key, v);
-  k.pooling = c.model.pooling;
 }
 
 class ClassTaskModel : public TaskModel {
@@ -112,7 +98,11 @@ class SequenceClassTaskModel final : public ClassTaskModel {
  private:
   static ClassifierConfig classifier_config(const Config& c, const TreeTask& task) {
     ClassifierConfig k;
-    set_shared_fields(k, c, task);
+    set_transformer_fields(k, c.model);
+    k.vocab = task.vocab();
+    k.num_classes = task.num_classes();
+    k.layers = c.model.encoder_layers;
+    k.pooling = c.model.pooling;
     k.position = c.model.position;
     k.max_len = c.model.max_len;
     return k;
@@ -145,11 +135,9 @@ class TreeClassTaskModel final : public ClassTaskModel {
  private:
   static TreeClassifierConfig tree_config(const Config& c, const TreeTask& task) {
     TreeClassifierConfig k;
-    set_shared_fields(k, c, task);
-    k.composition = c.model.composition;
-    k.position = c.model.position;
-    k.max_depth = c.model.max_depth;
-    k.max_branch = c.model.max_branch;
+    static_cast<TreeEncoderConfig&>(k) = tree_encoder_config(c.model, task.vocab());
+    k.num_classes = task.num_classes();
+    k.pooling = c.model.pooling;
     return k;
   }
   TreeClassifier model_;
@@ -216,7 +204,11 @@ HEED_REGISTER_MODEL(
         "encoder over a tree's nodes (tree attention, tree positions or bottom-up "
         "child_attention) + root/mean pooling + head (tasks over trees with class "
         "targets)",
-        {"encoder_layers", "pooling", "composition", "max_depth", "max_branch"},
+        [] {
+          std::vector<std::string> keys = tree_encoder_keys();
+          keys.insert(keys.begin(), {"encoder_layers", "pooling"});
+          return keys;
+        }(),
         [](const ModelConfig& m, const AttentionCapabilities&) {
           if (m.pooling == "first")
             return ModelType::Refusal{"model.pooling", "tree_encoder pools root | mean"};

@@ -48,19 +48,6 @@ ModelType::Refusal token_transformer_rules(const ModelConfig& m, const Attention
   return {};
 }
 
-ModelType::Refusal tree_encoder_rules(const ModelConfig& m) {
-  if (m.position == "learned")
-    return {"model.position", "a tree encoder takes tree | sinusoidal | none"};
-  if (m.composition == "child_attention" && m.attention.type != "mha")
-    return {"model.attention", "child_attention always composes with mha; leave attention out"};
-  if (m.composition == "child_fold" && m.attention.type != "mha")
-    return {"model.attention", "child_fold does not attend; leave attention out"};
-  if (m.position == "tree" && m.d_model < m.max_depth * m.max_branch)
-    return {"model.max_branch", "tree positions need d_model >= max_depth * max_branch (" +
-                                    std::to_string(m.max_depth * m.max_branch) + ")"};
-  return {};
-}
-
 std::vector<std::string> transformer_keys() {
   return {"d_model", "heads", "d_ff", "dropout", "position", "max_len", "attention"};
 }

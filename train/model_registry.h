@@ -56,14 +56,24 @@ const ModelType& model_type(const std::string& name);
 
 // The keys of the transformer models: width, heads, feed-forward, dropout, positions, attention.
 std::vector<std::string> transformer_keys();
+// The fields every transformer model's config (models/) takes from `model.*` alike: width, heads,
+// feed-forward, dropout and the self-attention variant with its options.
+template <class TransformerModelConfig>
+void set_transformer_fields(TransformerModelConfig& k, const ModelConfig& m) {
+  k.d_model = m.d_model;
+  k.heads = m.heads;
+  k.d_ff = m.d_ff;
+  k.dropout = static_cast<float>(m.dropout);
+  k.attention = m.attention.type;
+  for (const auto& [key, v] : m.attention.options) k.attention_options.set(key, v);
+}
 // The refusal of a model that writes sequences (seq2seq, decoder, rnn) for a task with class
 // targets.
 ModelType::Refusal refuse_class_targets(const TaskCapabilities& task, const std::string& name,
                                         const std::string& type);
-// The rules of a transformer over tokens (no tree positions, no variant that needs a tree), and
-// of a tree encoder's keys (tree_encoder, seq2seq with encoder: tree).
+// The rules of a transformer over tokens (no tree positions, no variant that needs a tree); a
+// tree encoder's are in tree_encoder_options.h.
 ModelType::Refusal token_transformer_rules(const ModelConfig& m, const AttentionCapabilities& a);
-ModelType::Refusal tree_encoder_rules(const ModelConfig& m);
 
 }  // namespace heed
 

@@ -9,6 +9,7 @@
 #include "models/seq2seq_stepper.h"
 #include "train/model_registry.h"
 #include "train/seq2seq_task_base.h"
+#include "train/tree_encoder_options.h"
 #include "train/tree_seq2seq_task_model.h"
 
 namespace heed {
@@ -17,16 +18,11 @@ namespace {
 TransformerConfig transformer_config(const Config& c, int64_t vocab) {
   TransformerConfig t;
   t.vocab = vocab;
-  t.d_model = c.model.d_model;
-  t.heads = c.model.heads;
-  t.d_ff = c.model.d_ff;
+  set_transformer_fields(t, c.model);
   t.encoder_layers = c.model.encoder_layers;
   t.decoder_layers = c.model.decoder_layers;
-  t.dropout = static_cast<float>(c.model.dropout);
   t.position = c.model.position;
   t.max_len = c.model.max_len;
-  t.attention = c.model.attention.type;
-  for (const auto& [k, v] : c.model.attention.options) t.attention_options.set(k, v);
   return t;
 }
 
@@ -153,7 +149,10 @@ ModelType seq2seq_type() {
   t.keys = [](const ModelConfig& m) {
     std::vector<std::string> keys = transformer_keys();
     keys.insert(keys.end(), {"encoder_layers", "decoder_layers", "encoder"});
-    if (m.encoder == "tree") keys.insert(keys.end(), {"composition", "max_depth", "max_branch"});
+    if (m.encoder == "tree") {
+      const std::vector<std::string> tree = tree_encoder_keys();
+      keys.insert(keys.end(), tree.begin(), tree.end());
+    }
     return keys;
   };
   t.refuses = [](const TaskCapabilities& task, const std::string& name,

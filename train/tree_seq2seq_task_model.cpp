@@ -4,25 +4,14 @@
 #include "framework/ops.h"
 #include "models/seq2seq_stepper.h"
 #include "models/tree_seq2seq.h"
+#include "train/tree_encoder_options.h"
 
 namespace heed {
 namespace {
 
 TreeSeq2SeqConfig tree_seq2seq_config(const Config& c, const TreeTask& task) {
   TreeSeq2SeqConfig k;
-  TreeEncoderConfig& e = k.encoder;
-  e.vocab = task.vocab();
-  e.d_model = c.model.d_model;
-  e.heads = c.model.heads;
-  e.d_ff = c.model.d_ff;
-  e.layers = c.model.encoder_layers;
-  e.dropout = static_cast<float>(c.model.dropout);
-  e.composition = c.model.composition;
-  e.position = c.model.position;
-  e.max_depth = c.model.max_depth;
-  e.max_branch = c.model.max_branch;
-  e.attention = c.model.attention.type;
-  for (const auto& [key, v] : c.model.attention.options) e.attention_options.set(key, v);
+  k.encoder = tree_encoder_config(c.model, task.vocab());
   k.decoder_layers = c.model.decoder_layers;
   k.max_len = c.model.max_len;
   return k;
