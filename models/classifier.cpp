@@ -4,8 +4,6 @@
 
 namespace heed {
 
-LayerConfig ClassifierConfig::layer() const { return self_attention_layer(*this); }
-
 Classifier::Classifier(const ClassifierConfig& c) : config_(c) {
   if (c.vocab < 1 || c.num_classes < 1 || c.layers < 0)
     throw Error("classifier: vocab and num_classes must be positive, layers non-negative");
@@ -55,9 +53,7 @@ std::vector<Tensor> Classifier::encoder_attention(const Tensor& ids, const Tenso
   NoGradGuard no_grad;
   AttentionContext ctx;
   ctx.key_padding = padding;
-  std::vector<Tensor> weights;
-  encoder_->forward(embed_->forward(ids), ctx, &weights);
-  return weights;
+  return encoder_->attention(embed_->forward(ids), ctx);
 }
 
 }  // namespace heed

@@ -9,19 +9,14 @@
 
 namespace heed {
 
-struct ClassifierConfig {
-  int64_t vocab = 16;
+struct ClassifierConfig : TransformerShape {
   int64_t num_classes = 2;
-  int64_t d_model = 128, heads = 4, d_ff = 512, layers = 2;
-  float dropout = 0.1f;
+  int64_t layers = 2;
   std::string position = "sinusoidal";  // sinusoidal | learned | none
   int64_t max_len = 1024;               // for learned positions
-  std::string attention = "mha";
-  Options attention_options;
   // "mean": the average over non-padded positions; "first": the first position's output (put
   // BOS or a class token there; it attends to the whole sequence, as BERT's [CLS]).
   std::string pooling = "mean";
-  LayerConfig layer() const;
 };
 
 class Classifier : public Module {

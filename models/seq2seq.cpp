@@ -17,7 +17,7 @@ void check_config(const TransformerConfig& c) {
 }  // namespace
 
 LayerConfig TransformerConfig::layer() const {
-  LayerConfig l = self_attention_layer(*this);
+  LayerConfig l = TransformerShape::layer();
   l.cross_attention = cross_attention;
   l.cross_attention_options = cross_attention_options;
   return l;
@@ -76,9 +76,7 @@ std::vector<Tensor> Seq2Seq::encoder_attention(const Tensor& src, const Tensor& 
   NoGradGuard no_grad;
   AttentionContext ctx;
   ctx.key_padding = src_padding;
-  std::vector<Tensor> weights;
-  transformer_->encoder->forward(embed_->forward(src), ctx, &weights);
-  return weights;
+  return transformer_->encoder->attention(embed_->forward(src), ctx);
 }
 
 DecoderLM::DecoderLM(const TransformerConfig& c) : config_(c) {
@@ -102,9 +100,7 @@ std::vector<Tensor> DecoderLM::self_attention(const Tensor& ids) const {
   NoGradGuard no_grad;
   AttentionContext ctx;
   ctx.causal = true;
-  std::vector<Tensor> weights;
-  blocks_->forward(embed_->forward(ids), ctx, &weights);
-  return weights;
+  return blocks_->attention(embed_->forward(ids), ctx);
 }
 
 }  // namespace heed

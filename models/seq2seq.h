@@ -8,15 +8,10 @@
 
 namespace heed {
 
-struct TransformerConfig {
-  int64_t vocab = 16;
-  int64_t d_model = 128, heads = 4, d_ff = 512;
+struct TransformerConfig : TransformerShape {
   int64_t encoder_layers = 2, decoder_layers = 2;  // decoder-only uses decoder_layers
-  float dropout = 0.1f;
-  std::string position = "sinusoidal";  // sinusoidal | learned | none
-  int64_t max_len = 1024;               // for learned positions
-  std::string attention = "mha";
-  Options attention_options;
+  std::string position = "sinusoidal";             // sinusoidal | learned | none
+  int64_t max_len = 1024;                          // for learned positions
   std::string cross_attention = "mha";
   Options cross_attention_options;
   LayerConfig layer() const;

@@ -4,6 +4,17 @@
 #include "framework/ops.h"
 
 namespace heed {
+
+LayerConfig TransformerShape::layer() const {
+  LayerConfig l;
+  l.d_model = d_model;
+  l.heads = heads;
+  l.d_ff = d_ff;
+  l.dropout = dropout;
+  l.attention = attention;
+  l.attention_options = attention_options;
+  return l;
+}
 namespace {
 
 AttentionConfig attention_config(const LayerConfig& c, const Options& extra) {
@@ -82,6 +93,12 @@ Tensor Encoder::forward(Tensor x, const AttentionContext& ctx, std::vector<Tenso
     if (weights) weights->push_back(w);
   }
   return norm_->forward(x);
+}
+
+std::vector<Tensor> Encoder::attention(const Tensor& x, const AttentionContext& ctx) const {
+  std::vector<Tensor> weights;
+  forward(x, ctx, &weights);
+  return weights;
 }
 
 Tensor Encoder::forward_cached(Tensor x, AttentionContext ctx, std::vector<KVCache>& caches) const {

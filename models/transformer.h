@@ -17,19 +17,17 @@ struct LayerConfig {
   Options cross_attention_options;
 };
 
-// The LayerConfig of a model config that has the usual fields (d_model, heads, d_ff, dropout,
-// attention, attention_options); the cross-attention fields keep their defaults.
-template <class ModelConfig>
-LayerConfig self_attention_layer(const ModelConfig& c) {
-  LayerConfig l;
-  l.d_model = c.d_model;
-  l.heads = c.heads;
-  l.d_ff = c.d_ff;
-  l.dropout = c.dropout;
-  l.attention = c.attention;
-  l.attention_options = c.attention_options;
-  return l;
-}
+// What the configs of every transformer model (seq2seq.h, classifier.h, tree_encoder.h) share:
+// the vocabulary, the widths, dropout and the self-attention variant.
+struct TransformerShape {
+  int64_t vocab = 16;
+  int64_t d_model = 128, heads = 4, d_ff = 512;
+  float dropout = 0.1f;
+  std::string attention = "mha";
+  Options attention_options;
+  // The layers' config: this self-attention; cross-attention as LayerConfig's defaults.
+  LayerConfig layer() const;
+};
 
 // Children named "0", "1", ... as torch.nn.ModuleList.
 template <class T>
@@ -82,6 +80,8 @@ class Encoder : public Module {
   // weights: when given, receives each layer's attention weights (B, H, T, T).
   Tensor forward(Tensor x, const AttentionContext& ctx,
                  std::vector<Tensor>* weights = nullptr) const;
+  // Only the weights: one (B, H, T, T) per layer, undefined where the variant returns none.
+  std::vector<Tensor> attention(const Tensor& x, const AttentionContext& ctx) const;
   // Incremental decoding for a decoder-only model: one cache per layer.
   Tensor forward_cached(Tensor x, AttentionContext ctx, std::vector<KVCache>& caches) const;
 

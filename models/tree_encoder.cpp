@@ -91,8 +91,6 @@ Tensor bottom_up(const Tensor& x, const TreeBatch& batch, const Levels& lv,
 
 }  // namespace
 
-LayerConfig TreeEncoderConfig::layer() const { return self_attention_layer(*this); }
-
 // ---- child_attention ----
 
 ChildAttentionLayer::ChildAttentionLayer(const LayerConfig& c)

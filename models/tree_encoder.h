@@ -30,18 +30,14 @@
 
 namespace heed {
 
-struct TreeEncoderConfig {
-  int64_t vocab = 16;
-  int64_t d_model = 128, heads = 4, d_ff = 512, layers = 2;
-  float dropout = 0.1f;
+struct TreeEncoderConfig : TransformerShape {
+  int64_t layers = 2;
   std::string composition = "none";       // none | child_attention | child_fold (experimental)
   std::string position = "tree";          // tree | sinusoidal | none
   int64_t max_depth = 8, max_branch = 5;  // tree positions: levels and branches encoded
-  // Self-attention of composition none (any registered variant that is not cross-only). The
-  // child attention of child_attention is always mha: it attends across (node → children).
-  std::string attention = "mha";
-  Options attention_options;
-  LayerConfig layer() const;
+  // `attention` is the self-attention of composition none (any registered variant that is not
+  // cross-only). The child attention of child_attention is always mha: it attends across
+  // (node → children).
 };
 
 // One bottom-up composition pass. For a node with input x (C) and children states c_1..c_K:

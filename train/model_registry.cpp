@@ -48,6 +48,15 @@ ModelType::Refusal token_transformer_rules(const ModelConfig& m, const Attention
   return {};
 }
 
+void set_transformer_fields(TransformerShape& k, const ModelConfig& m) {
+  k.d_model = m.d_model;
+  k.heads = m.heads;
+  k.d_ff = m.d_ff;
+  k.dropout = static_cast<float>(m.dropout);
+  k.attention = m.attention.type;
+  for (const auto& [key, v] : m.attention.options) k.attention_options.set(key, v);
+}
+
 std::vector<std::string> transformer_keys() {
   return {"d_model", "heads", "d_ff", "dropout", "position", "max_len", "attention"};
 }

@@ -16,6 +16,7 @@
 
 #include "datasets/task_registry.h"
 #include "models/attention/attention.h"
+#include "models/transformer.h"
 #include "train/config.h"
 #include "train/memory_estimate.h"
 #include "train/task_model.h"
@@ -56,17 +57,10 @@ const ModelType& model_type(const std::string& name);
 
 // The keys of the transformer models: width, heads, feed-forward, dropout, positions, attention.
 std::vector<std::string> transformer_keys();
-// The fields every transformer model's config (models/) takes from `model.*` alike: width, heads,
-// feed-forward, dropout and the self-attention variant with its options.
-template <class TransformerModelConfig>
-void set_transformer_fields(TransformerModelConfig& k, const ModelConfig& m) {
-  k.d_model = m.d_model;
-  k.heads = m.heads;
-  k.d_ff = m.d_ff;
-  k.dropout = static_cast<float>(m.dropout);
-  k.attention = m.attention.type;
-  for (const auto& [key, v] : m.attention.options) k.attention_options.set(key, v);
-}
+// The fields every transformer model's config (models/transformer.h: TransformerShape) takes
+// from `model.*` alike: width, heads, feed-forward, dropout and the self-attention variant with
+// its options.
+void set_transformer_fields(TransformerShape& k, const ModelConfig& m);
 // The refusal of a model that writes sequences (seq2seq, decoder, rnn) for a task with class
 // targets.
 ModelType::Refusal refuse_class_targets(const TaskCapabilities& task, const std::string& name,
