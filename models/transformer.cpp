@@ -21,17 +21,22 @@ AttentionConfig attention_config(const LayerConfig& c, const Options& extra) {
   return AttentionConfig{c.d_model, c.heads, c.dropout, extra};
 }
 
-Tensor feed_forward(const Tensor& x, const Linear& l1, const Linear& l2, float p, bool training) {
-  return l2.forward(dropout(gelu(l1.forward(x)), p, training));
+}  // namespace
+
+FeedForward::FeedForward(Module& layer, const LayerConfig& c) : dropout_(c.dropout) {
+  linear1_ = layer.register_module("linear1", std::make_shared<Linear>(c.d_model, c.d_ff));
+  linear2_ = layer.register_module("linear2", std::make_shared<Linear>(c.d_ff, c.d_model));
 }
 
-}  // namespace
+Tensor FeedForward::forward(const Tensor& x, bool training) const {
+  return dropout(linear2_->forward(dropout(gelu(linear1_->forward(x)), dropout_, training)),
+                 dropout_, training);
+}
 
 EncoderLayer::EncoderLayer(const LayerConfig& c) : dropout_(c.dropout) {
   self_attn_ = register_module(
       "self_attn", make_attention(c.attention, attention_config(c, c.attention_options)));
-  linear1_ = register_module("linear1", std::make_shared<Linear>(c.d_model, c.d_ff));
-  linear2_ = register_module("linear2", std::make_shared<Linear>(c.d_ff, c.d_model));
+  ffn_ = FeedForward(*this, c);
   norm1_ = register_module("norm1", std::make_shared<LayerNorm>(c.d_model));
   norm2_ = register_module("norm2", std::make_shared<LayerNorm>(c.d_model));
 }
@@ -44,8 +49,7 @@ Tensor EncoderLayer::forward(const Tensor& x, const AttentionContext& ctx, Tenso
   AttentionOutput a = self_attn_->forward(h, h, h, c);
   if (weights) *weights = a.weights;
   Tensor y = add(x, dropout(a.out, dropout_, training));
-  return add(y, dropout(feed_forward(norm2_->forward(y), *linear1_, *linear2_, dropout_, training),
-                        dropout_, training));
+  return add(y, ffn_.forward(norm2_->forward(y), training));
 }
 
 DecoderLayer::DecoderLayer(const LayerConfig& c) : dropout_(c.dropout) {
@@ -57,8 +61,7 @@ DecoderLayer::DecoderLayer(const LayerConfig& c) : dropout_(c.dropout) {
   if (!cross_attn_->capabilities().cross)
     throw Error("attention '" + c.cross_attention +
                 "' cannot attend across sequences (decoder cross-attention)");
-  linear1_ = register_module("linear1", std::make_shared<Linear>(c.d_model, c.d_ff));
-  linear2_ = register_module("linear2", std::make_shared<Linear>(c.d_ff, c.d_model));
+  ffn_ = FeedForward(*this, c);
   norm1_ = register_module("norm1", std::make_shared<LayerNorm>(c.d_model));
   norm2_ = register_module("norm2", std::make_shared<LayerNorm>(c.d_model));
   norm3_ = register_module("norm3", std::make_shared<LayerNorm>(c.d_model));
@@ -76,8 +79,7 @@ Tensor DecoderLayer::forward(const Tensor& x, const Tensor& memory,
   AttentionOutput a = cross_attn_->forward(h2, memory, memory, c);
   if (cross_weights) *cross_weights = a.weights;
   y = add(y, dropout(a.out, dropout_, training));
-  return add(y, dropout(feed_forward(norm3_->forward(y), *linear1_, *linear2_, dropout_, training),
-                        dropout_, training));
+  return add(y, ffn_.forward(norm3_->forward(y), training));
 }
 
 Encoder::Encoder(const LayerConfig& c, int64_t num_layers) {

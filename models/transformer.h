@@ -43,6 +43,21 @@ class ModuleList : public Module {
   std::vector<std::shared_ptr<T>> items_;
 };
 
+// The position-wise feed-forward of every layer here with the dropout of its residual branch:
+// dropout(linear2(dropout(gelu(linear1(x))))). Its parameters are the owning layer's linear1.*
+// and linear2.*, as torch.nn.TransformerEncoderLayer names them; constructing it registers them
+// (so where the layer constructs it fixes the order of initialization).
+class FeedForward {
+ public:
+  FeedForward() = default;
+  FeedForward(Module& layer, const LayerConfig& c);
+  Tensor forward(const Tensor& x, bool training) const;  // (…, C) -> (…, C)
+
+ private:
+  std::shared_ptr<Linear> linear1_, linear2_;
+  float dropout_ = 0;
+};
+
 class EncoderLayer : public Module {
  public:
   explicit EncoderLayer(const LayerConfig& c);
@@ -52,7 +67,7 @@ class EncoderLayer : public Module {
 
  private:
   std::shared_ptr<Attention> self_attn_;
-  std::shared_ptr<Linear> linear1_, linear2_;
+  FeedForward ffn_;
   std::shared_ptr<LayerNorm> norm1_, norm2_;
   float dropout_;
 };
@@ -68,7 +83,7 @@ class DecoderLayer : public Module {
 
  private:
   std::shared_ptr<Attention> self_attn_, cross_attn_;
-  std::shared_ptr<Linear> linear1_, linear2_;
+  FeedForward ffn_;
   std::shared_ptr<LayerNorm> norm1_, norm2_, norm3_;
   float dropout_;
 };

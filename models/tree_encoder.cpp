@@ -96,8 +96,7 @@ Tensor bottom_up(const Tensor& x, const TreeBatch& batch, const Levels& lv,
 ChildAttentionLayer::ChildAttentionLayer(const LayerConfig& c)
     : heads_(c.heads), dropout_(c.dropout) {
   attn_ = register_module("attn", make_attention("mha", {c.d_model, c.heads, c.dropout, {}}));
-  linear1_ = register_module("linear1", std::make_shared<Linear>(c.d_model, c.d_ff));
-  linear2_ = register_module("linear2", std::make_shared<Linear>(c.d_ff, c.d_model));
+  ffn_ = FeedForward(*this, c);
   norm1_ = register_module("norm1", std::make_shared<LayerNorm>(c.d_model));
   norm2_ = register_module("norm2", std::make_shared<LayerNorm>(c.d_model));
 }
@@ -125,8 +124,7 @@ Tensor ChildAttentionLayer::compose(const Tensor& x, const Tensor& children,
     *weights = Tensor();
   }
   u = norm1_->forward(u);
-  Tensor ff = linear2_->forward(dropout(gelu(linear1_->forward(u)), dropout_, training));
-  return norm2_->forward(add(u, dropout(ff, dropout_, training)));
+  return norm2_->forward(add(u, ffn_.forward(u, training)));
 }
 
 Tensor ChildAttentionLayer::forward(const Tensor& x, const TreeBatch& batch,
@@ -164,8 +162,7 @@ Tensor ChildAttentionLayer::forward(const Tensor& x, const TreeBatch& batch,
 
 ChildFoldLayer::ChildFoldLayer(const LayerConfig& c) : dropout_(c.dropout) {
   gru_ = register_module("gru", std::make_shared<GRUCell>(c.d_model, c.d_model));
-  linear1_ = register_module("linear1", std::make_shared<Linear>(c.d_model, c.d_ff));
-  linear2_ = register_module("linear2", std::make_shared<Linear>(c.d_ff, c.d_model));
+  ffn_ = FeedForward(*this, c);
   norm1_ = register_module("norm1", std::make_shared<LayerNorm>(c.d_model));
   norm2_ = register_module("norm2", std::make_shared<LayerNorm>(c.d_model));
 }
@@ -189,8 +186,7 @@ Tensor ChildFoldLayer::compose(const Tensor& x, const Tensor& children,
     }
   }
   Tensor u = norm1_->forward(h);
-  Tensor ff = linear2_->forward(dropout(gelu(linear1_->forward(u)), dropout_, training));
-  return norm2_->forward(add(u, dropout(ff, dropout_, training)));
+  return norm2_->forward(add(u, ffn_.forward(u, training)));
 }
 
 Tensor ChildFoldLayer::forward(const Tensor& x, const TreeBatch& batch) const {
@@ -291,11 +287,15 @@ Tensor TreeClassifier::forward(const TreeBatch& batch) const {
   return head_->forward(pooled);
 }
 
-std::vector<Tensor> TreeClassifier::attention(const TreeBatch& batch) const {
+std::vector<Tensor> TreeEncoder::attention(const TreeBatch& batch) const {
   NoGradGuard no_grad;
   std::vector<Tensor> weights;
-  encoder_->forward(batch, &weights);
+  forward(batch, &weights);
   return weights;
+}
+
+std::vector<Tensor> TreeClassifier::attention(const TreeBatch& batch) const {
+  return encoder_->attention(batch);
 }
 
 }  // namespace heed

@@ -60,7 +60,7 @@ class ChildAttentionLayer : public Module {
 
  private:
   std::shared_ptr<Attention> attn_;
-  std::shared_ptr<Linear> linear1_, linear2_;
+  FeedForward ffn_;
   std::shared_ptr<LayerNorm> norm1_, norm2_;
   int64_t heads_;
   float dropout_;
@@ -84,7 +84,7 @@ class ChildFoldLayer : public Module {
 
  private:
   std::shared_ptr<GRUCell> gru_;
-  std::shared_ptr<Linear> linear1_, linear2_;
+  FeedForward ffn_;
   std::shared_ptr<LayerNorm> norm1_, norm2_;
   float dropout_;
 };
@@ -96,6 +96,8 @@ class TreeEncoder : public Module {
   // variant's weights; child_attention's node → children weights), undefined where a variant
   // returns none.
   Tensor forward(const TreeBatch& batch, std::vector<Tensor>* weights = nullptr) const;
+  // Only the weights, as forward gives them (no autograd, the module's mode as it is).
+  std::vector<Tensor> attention(const TreeBatch& batch) const;
   // Token embedding · √C + positions, before dropout: (B, N, C).
   Tensor embed(const TreeBatch& batch) const;
   const TreeEncoderConfig& config() const { return config_; }

@@ -25,10 +25,7 @@ TreeSeq2Seq::TreeSeq2Seq(const TreeSeq2SeqConfig& c) : config_(c) {
 }
 
 std::vector<Tensor> TreeSeq2Seq::encoder_attention(const TreeBatch& batch) const {
-  NoGradGuard no_grad;
-  std::vector<Tensor> weights;
-  encoder_->forward(batch, &weights);
-  return weights;
+  return encoder_->attention(batch);
 }
 
 }  // namespace heed
