@@ -10,12 +10,16 @@
 #pragma once
 
 #include <array>
+#include <limits>
 
 #include "framework/ops.h"
 #include "models/attention/attention.h"
 #include "models/attention/projection.h"
 
 namespace heed {
+
+// What an additive score mask holds where a query may not look: exp(−inf) = 0 weight.
+inline constexpr float kMaskedScore = -std::numeric_limits<float>::infinity();
 
 class AttentionSkeleton : public Attention {
  public:

@@ -6,14 +6,11 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
-#include <limits>
 
 #include "models/attention/skeleton.h"
 
 namespace heed {
 namespace {
-
-constexpr float kNegInf = -std::numeric_limits<float>::infinity();
 
 class TopkAttention final : public PackedAttention {
  public:
@@ -36,12 +33,13 @@ class TopkAttention final : public PackedAttention {
     for (int64_t r = 0; r < rows; ++r) {
       float* x = p + r * tk;
       row.assign(x, x + tk);
-      float kth = kNegInf;  // fewer than k visible keys: keep them all
+      float kth = kMaskedScore;  // fewer than k visible keys: keep them all
       if (k_ < tk) {
         std::nth_element(row.begin(), row.begin() + (k_ - 1), row.end(), std::greater<float>());
         kth = row[k_ - 1];
       }
-      for (int64_t j = 0; j < tk; ++j) x[j] = x[j] >= kth && x[j] != kNegInf ? 0.0f : kNegInf;
+      for (int64_t j = 0; j < tk; ++j)
+        x[j] = x[j] >= kth && x[j] != kMaskedScore ? 0.0f : kMaskedScore;
     }
     return s;
   }

@@ -1,7 +1,6 @@
 #include "models/attention/tree_attention.h"
 
 #include <algorithm>
-#include <limits>
 
 #include "framework/autograd.h"
 #include "framework/ops.h"
@@ -83,7 +82,6 @@ Tensor tree_relation_mask(const TreeBatch& tree, uint32_t allowed) {
   const int32_t* r = rel.data<int32_t>();
   const int32_t* pad = tree.node_pad.data<int32_t>();
   float* m = mask.data<float>();
-  constexpr float kHidden = -std::numeric_limits<float>::infinity();
   for (int64_t b = 0; b < B; ++b)
     for (int64_t i = 0; i < N; ++i)
       for (int64_t j = 0; j < N; ++j) {
@@ -91,7 +89,7 @@ Tensor tree_relation_mask(const TreeBatch& tree, uint32_t allowed) {
         // "all" includes kRelNone (cousins), which relation() also reports for padding: the
         // padding check keeps padded nodes hidden whatever the set.
         const bool real = pad[b * N + i] == 0 && pad[b * N + j] == 0;
-        m[at] = real && (allowed & (1u << static_cast<uint32_t>(r[at]))) ? 0.0f : kHidden;
+        m[at] = real && (allowed & (1u << static_cast<uint32_t>(r[at]))) ? 0.0f : kMaskedScore;
       }
   return mask;
 }

@@ -12,14 +12,11 @@
 // Projections are mha's.
 #include <algorithm>
 #include <cmath>
-#include <limits>
 
 #include "models/attention/skeleton.h"
 
 namespace heed {
 namespace {
-
-constexpr float kNegInf = -std::numeric_limits<float>::infinity();
 
 class WindowAttention final : public PackedAttention {
  public:
@@ -107,7 +104,7 @@ class WindowAttention final : public PackedAttention {
             const bool visible = j >= 0 && j < T && j >= i - width_ &&
                                  j <= (ctx.causal ? i : i + width_) &&
                                  !(pad.defined() && padded[b * T + j] != 0);
-            if (!visible) row[s] = kNegInf;
+            if (!visible) row[s] = kMaskedScore;
           }
         }
     return Tensor::from_vector(m, {Bm, 1, g.N, g.L, S});
