@@ -27,6 +27,13 @@ struct Seq2SeqBatch {
   int64_t target_tokens = 0;  // non-pad labels
 };
 
+// The examples' sources, padded: tokens (B, S) with kPad after each end, padding (B, S) int32,
+// 1 where tokens is padding; S = the longest source (at least 1).
+struct PaddedSources {
+  Tensor tokens, padding;
+};
+PaddedSources pad_sources(const std::vector<Example>& examples);
+
 // `append_eos` adds EOS to each target (generated tasks with variable length); without it the
 // layout is the reference's fixed-length one (decoder input [BOS] + target[:-1]).
 Seq2SeqBatch make_seq2seq_batch(const std::vector<Example>& examples, bool append_eos = true);

@@ -83,16 +83,8 @@ class SequenceClassTaskModel final : public ClassTaskModel {
 
  protected:
   Tensor logits(const std::vector<Example>& examples) override {
-    const int64_t B = static_cast<int64_t>(examples.size());
-    int64_t T = 1;
-    for (const Example& e : examples) T = std::max<int64_t>(T, e.source.size());
-    std::vector<int64_t> ids(B * T, kPad), pad(B * T, 1);
-    for (int64_t b = 0; b < B; ++b)
-      for (std::size_t i = 0; i < examples[b].source.size(); ++i) {
-        ids[b * T + i] = examples[b].source[i];
-        pad[b * T + i] = 0;
-      }
-    return model_.forward(Tensor::from_ints(ids, {B, T}), Tensor::from_ints(pad, {B, T}));
+    PaddedSources src = pad_sources(examples);  // (B, T) tokens and padding
+    return model_.forward(src.tokens, src.padding);
   }
 
  private:
