@@ -20,6 +20,7 @@
 #include "train/memory_estimate.h"
 #include "train/progress.h"
 #include "train/report/report.h"
+#include "train/run_lock.h"
 #include "train/stop_signal.h"
 #include "train/task_model.h"
 #include "train/task_state.h"
@@ -159,6 +160,7 @@ class Trainer {
   NamedTensors params_;
   std::unique_ptr<Optimizer> optimizer_;
   std::unique_ptr<LrSchedule> schedule_;
+  std::optional<RunLock> lock_;  // held from before the first write to the run directory
   std::optional<CheckpointManager> checkpoints_;
   std::optional<MetricsLog> metrics_;
   std::optional<Progress> progress_;
@@ -198,12 +200,16 @@ Trainer::Trainer(const Config& config, const TrainOptions& options)
   t0_ = std::chrono::steady_clock::now();
 }
 
+// The lock comes before any write; a resume takes it after reading its checkpoint, so that a run
+// directory without one is refused without a file created in it.
 void Trainer::open_run_directory() {
   if (!options_.resume) {
+    lock_.emplace(config_.out_dir);
     create_run_directory(config_, config_yaml_, *task_, options_.command_line);
     return;
   }
   state_ = checkpoints_->restore_latest(resumed_eval_pending_);
+  lock_.emplace(config_.out_dir);
   reopen_run_directory(config_.out_dir, config_yaml_, state_.step);
 }
 
@@ -329,6 +335,10 @@ TrainSummary Trainer::run() {
       report("stopped (" + stop + ") after step " + std::to_string(step));
     } catch (const Interrupted&) {  // the run is complete and saved: only the report is skipped
     }
+    write_final_marker(config_.out_dir, {{"stop_reason", stop},
+                                         {"steps", step},
+                                         {"skipped_steps", state_.skipped_steps},
+                                         {"eval", last_eval_}});
   }
   progress_->finish();
   summary.steps = step;
