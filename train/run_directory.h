@@ -5,7 +5,7 @@
 //   vocab.txt      a task's own files (task_state.h), for a task with a word vocabulary
 //   metrics.jsonl  one JSON object per logged step and per evaluation (MetricsLog)
 //   final.json     written last, when a run ends other than interrupted: the run is finished
-//                  (stop_reason, steps, skipped_steps, the last evaluation "eval")
+//                  (stop_reason, steps, skipped_steps; the evaluations are in metrics.jsonl)
 //   train.lock     flocked while a process trains the run (train/run_lock.h)
 #pragma once
 
