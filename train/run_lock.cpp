@@ -36,6 +36,15 @@ RunLock::RunLock(const std::string& run_dir) {
   }
 }
 
+bool run_directory_busy(const std::string& run_dir) {
+  const std::string path = (std::filesystem::path(run_dir) / "train.lock").string();
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  const bool busy = ::flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+  ::close(fd);  // releases the lock when it was taken
+  return busy;
+}
+
 RunLock::~RunLock() {
   if (fd_ >= 0) ::close(fd_);  // closing the last descriptor releases the flock
 }

@@ -22,4 +22,8 @@ class RunLock {
   int fd_ = -1;
 };
 
+// Whether another process holds `run_dir`'s lock now (false when the directory or its lock file
+// does not exist). Takes nothing: for a caller deciding whether to start a trainer there.
+bool run_directory_busy(const std::string& run_dir);
+
 }  // namespace heed

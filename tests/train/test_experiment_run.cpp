@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <optional>
 
 #include "tests/train/experiment_test_util.h"
 #include "train/run_lock.h"
@@ -132,16 +133,18 @@ TEST_F(ExperimentRun, DryRunListsTheNumberedRunsAndRunsNothing) {
   EXPECT_FALSE(fs::exists(out("runs"))) << "a dry run writes nothing";
 }
 
-TEST_F(ExperimentRun, ARunDirectoryIsTrainedByOneProcessAtATime) {
-  const std::string run = out("locked");
-  RunLock held(run);
-  EXPECT_THROW(RunLock{run}, ConfigError);  // a second open file description: refused too
-  const testing::Command c = heed({"train", base_, "--set", "out_dir=" + run});
-  EXPECT_EQ(c.code, 2);
-  EXPECT_NE(c.err.find("heed: " + run + ": another heed process is training this run directory"),
-            std::string::npos)
-      << c.err;
-  EXPECT_FALSE(fs::exists(run + "/config.yaml")) << "refused before writing anything";
+TEST_F(ExperimentRun, ARunAnotherProcessTrainsIsLeftToIt) {
+  const std::string exp = experiment("base: BASE\nseeds: [0, 1]\n");
+  std::optional<RunLock> other(std::in_place, out("runs/exp/runs/s0"));  // "another trainer"
+  const testing::Command c = heed({"experiment", exp});
+  EXPECT_EQ(c.code, 0) << c.err;
+  EXPECT_NE(c.out.find("s0: another process is training it"), std::string::npos) << c.out;
+  EXPECT_FALSE(fs::exists(out("runs/exp/runs/s0.failed"))) << "not a failure of the run";
+  EXPECT_FALSE(fs::exists(out("runs/exp/results.csv"))) << "run 1 has not ended";
+  EXPECT_TRUE(fs::exists(out("runs/exp/runs/s1/final.json")));
+  other.reset();
+  ASSERT_EQ(heed({"experiment", exp}).code, 0);
+  EXPECT_TRUE(fs::exists(out("runs/exp/results.csv")));
 }
 
 }  // namespace

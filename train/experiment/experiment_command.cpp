@@ -96,11 +96,10 @@ int run_experiment(const ExperimentArgs& args) {
     std::fprintf(stderr, "heed: experiment stopped; the same command continues it\n");
     return 128 + outcome.stop_signal;
   }
-  if (args.only > 0 && !all_ended(plan)) {
+  if (!all_ended(plan)) {  // --only, or runs another process trains
     std::fprintf(args.out_stream,
-                 "run %lld done; a call without --only writes the results once "
-                 "every run has ended\n",
-                 static_cast<long long>(args.only));
+                 "results are written once every run has finished or failed (heed experiment "
+                 "--dry-run shows each run's status)\n");
     return outcome.failed > 0 ? 1 : 0;
   }
   const int64_t failed = write_results(plan, args.out_stream);

@@ -12,6 +12,7 @@
 #include "framework/io/atomic_file.h"
 #include "train/experiment/child_process.h"
 #include "train/experiment/run_state.h"
+#include "train/run_lock.h"
 #include "train/stop_signal.h"
 
 namespace heed {
@@ -147,7 +148,8 @@ RunnerOutcome Runner::run() {
   std::vector<const PlannedRun*> todo;
   for (const PlannedRun& r : plan_.runs)
     if (opts_.only == 0 || r.number == opts_.only) todo.push_back(&r);
-  while (next < todo.size() || !slots_.empty()) {
+  // After a stop signal, no run starts: the loop only waits for the running ones.
+  while (!slots_.empty() || (stop_signal() == 0 && next < todo.size())) {
     outcome_.stop_signal = stop_signal();
     if (outcome_.stop_signal != 0 && !forwarded) {
       for (const Slot& s : slots_) ::kill(s.pid, outcome_.stop_signal);
@@ -160,7 +162,10 @@ RunnerOutcome Runner::run() {
       const RunState state = run_state(plan_, run);
       if (state.status == RunStatus::kFailed)
         say(run, "failed before: " + state.failure + " (--retry-failed reruns it)");
-      if (state.next != RunAction::kNone) start(run, state.next);
+      if (state.next != RunAction::kNone && run_directory_busy(run_dir(plan_, run)))
+        say(run, "another process is training it (an experiment started twice?): left to it");
+      else if (state.next != RunAction::kNone)
+        start(run, state.next);
     }
     std::optional<ChildExit> exit = reap_child();
     if (!exit) {
