@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/train/experiment_test_util.h"
+#include "tests/train/train_test_util.h"
 #include "train/experiment/run_names.h"
 
 namespace heed {
@@ -88,6 +89,25 @@ grid: {model.attention: [mha, {type: window, width: 2}]}
   EXPECT_EQ(p.runs[1].config.model.attention.type, "window");
   EXPECT_EQ(p.runs[1].config.model.attention.options.at("width"), "2");
   EXPECT_EQ(p.runs[1].name, "type_window_width_2-s0");
+}
+
+// The example of docs/experiments.md is a valid experiment: 2 variants x 2 rates x 3 seeds.
+TEST_F(ExperimentTest, TheDocumentedExampleIsValid) {
+  const std::string doc = testing::source_file("docs/experiments.md"), open = "```yaml\n";
+  const std::size_t start = doc.find(open);
+  ASSERT_NE(start, std::string::npos);
+  std::string yaml =
+      doc.substr(start + open.size(), doc.find("```", start + 1) - start - open.size());
+  const std::string src = std::getenv("HEED_SOURCE_DIR") ? std::getenv("HEED_SOURCE_DIR") : ".";
+  for (std::size_t at = 0; (at = yaml.find("configs/", at)) != std::string::npos;
+       at += src.size() + 9)
+    yaml.insert(at, src + "/");
+  const ExperimentPlan p = plan_experiment(parse_experiment(yaml, "experiments.md"), "out");
+  ASSERT_EQ(p.runs.size(), 12u);
+  EXPECT_EQ(p.runs[0].name, "small-lr1.0e-3-s0");
+  EXPECT_EQ(p.runs[11].name, "rnn-lr3.0e-3-s2");
+  EXPECT_EQ(p.runs[11].config.model.type, "rnn");
+  EXPECT_EQ(p.runs[0].config.model.d_model, 64);
 }
 
 }  // namespace
