@@ -65,8 +65,8 @@ void create_run_directory(const Config& config, const std::string& config_yaml, 
 void reopen_run_directory(const std::string& out_dir, const std::string& config_yaml,
                           int64_t step) {
   const fs::path out(out_dir);
-  fs::remove(out / "final.json");  // the run continues: finished again when it ends
-  cut_metrics(out / "metrics.jsonl", step);
+  cut_metrics(out / "metrics.jsonl", step);  // first: it refuses a metrics file not heed's
+  fs::remove(out / "final.json");            // the run continues: finished again when it ends
   write_file_atomically((out / "config.yaml").string(), config_yaml);
 }
 
