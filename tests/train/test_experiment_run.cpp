@@ -131,13 +131,23 @@ TEST_F(ExperimentRun, DryRunListsTheNumberedRunsAndRunsNothing) {
   EXPECT_NE(c.out.find("   2  dropout0.1-s3"), std::string::npos) << c.out;
   EXPECT_NE(c.out.find("no time estimate yet"), std::string::npos) << c.out;
   EXPECT_FALSE(fs::exists(out("runs"))) << "a dry run writes nothing";
+  EXPECT_EQ(c.err, "");
+}
+
+TEST_F(ExperimentRun, MoreThreadsThanCoresIsAWarning) {
+  // threads 0 is every core: two such runs at once are too many anywhere.
+  const std::string exp = experiment("base: BASE\nset: {threads: 0}\nseeds: [0, 1]\n");
+  const testing::Command c = heed({"experiment", exp, "--dry-run", "--jobs", "2"});
+  EXPECT_EQ(c.code, 0) << c.err;
+  EXPECT_EQ(c.err.rfind("heed: warning: --jobs 2 x ", 0), 0u) << c.err;
+  EXPECT_EQ(heed({"experiment", exp, "--dry-run", "--jobs", "1"}).err, "");
 }
 
 TEST_F(ExperimentRun, ARunAnotherProcessTrainsIsLeftToIt) {
   const std::string exp = experiment("base: BASE\nseeds: [0, 1]\n");
   std::optional<RunLock> other(std::in_place, out("runs/exp/runs/s0"));  // "another trainer"
   const testing::Command c = heed({"experiment", exp});
-  EXPECT_EQ(c.code, 0) << c.err;
+  EXPECT_EQ(c.code, 1) << "run 1 is not finished: " << c.err;
   EXPECT_NE(c.out.find("s0: another process is training it"), std::string::npos) << c.out;
   EXPECT_FALSE(fs::exists(out("runs/exp/runs/s0.failed"))) << "not a failure of the run";
   EXPECT_FALSE(fs::exists(out("runs/exp/results.csv"))) << "run 1 has not ended";

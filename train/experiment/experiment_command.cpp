@@ -77,11 +77,11 @@ int run_experiment(const ExperimentArgs& args) {
     throw ConfigError("--only " + std::to_string(args.only) + ": the experiment has runs 1 to " +
                       std::to_string(n) + " (heed experiment --dry-run lists them)");
   if (args.jobs < 1) throw ConfigError("--jobs " + std::to_string(args.jobs) + ": must be >= 1");
+  warn_oversubscription(plan, args.jobs);
   if (args.dry_run) {
     print_plan(plan, args.out_stream);
     return 0;
   }
-  warn_oversubscription(plan, args.jobs);
   fs::create_directories(plan.out_dir);
   write_file_atomically((fs::path(plan.out_dir) / "experiment.yaml").string(),
                         read_file(args.path));
@@ -96,19 +96,24 @@ int run_experiment(const ExperimentArgs& args) {
     std::fprintf(stderr, "heed: experiment stopped; the same command continues it\n");
     return 128 + outcome.stop_signal;
   }
+  // 0 when every run this call was asked for (all, or --only's) is finished.
+  const bool done = std::all_of(plan.runs.begin(), plan.runs.end(), [&](const PlannedRun& r) {
+    return (args.only != 0 && r.number != args.only) ||
+           run_state(plan, r).status == RunStatus::kFinished;
+  });
   if (!all_ended(plan)) {  // --only, or runs another process trains
     std::fprintf(args.out_stream,
                  "results are written once every run has finished or failed (heed experiment "
                  "--dry-run shows each run's status)\n");
-    return outcome.failed > 0 ? 1 : 0;
+    return done ? 0 : 1;
   }
   const int64_t failed = write_results(plan, args.out_stream);
-  if (failed == 0) return 0;
-  std::fprintf(stderr,
-               "heed: %lld of %lld runs failed (heed experiment --retry-failed reruns "
-               "them; DIR/runs/NAME.log has each one's output)\n",
-               static_cast<long long>(failed), static_cast<long long>(n));
-  return 1;
+  if (failed > 0)
+    std::fprintf(stderr,
+                 "heed: %lld of %lld runs failed (heed experiment --retry-failed reruns "
+                 "them; DIR/runs/NAME.log has each one's output)\n",
+                 static_cast<long long>(failed), static_cast<long long>(n));
+  return done ? 0 : 1;
 }
 
 }  // namespace heed

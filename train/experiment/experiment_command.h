@@ -3,9 +3,10 @@
 // DIR/results.csv and DIR/results.md (results.h, results_table.h). The CLI's wrapper is
 // train/cli/experiment.cpp; this is testable without CLI11.
 //
-// Exit codes: 0 every run finished (or --dry-run); 1 some run failed (the results are written,
-// failed rows included); 2 bad input, before any run starts; 130 / 143 stopped by SIGINT /
-// SIGTERM (the children checkpoint; the same command continues).
+// Exit codes: 0 every run asked for (all, or --only's) is finished (or --dry-run); 1 one failed
+// or is left unfinished (results are written once every run has finished or failed, failed rows
+// included); 2 bad input, before any run starts; 130 / 143 stopped by SIGINT / SIGTERM (the
+// children checkpoint; the same command continues).
 #pragma once
 
 #include <cstdint>

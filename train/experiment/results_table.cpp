@@ -47,13 +47,15 @@ std::optional<Stat> stat_of(const Cell& cell, const std::string& metric) {
   return s;
 }
 
-std::string cell_text(const std::optional<Stat>& s, bool best) {
+// "mean ± std" (metrics with 4 decimals, timing and memory with 1), bold when `best`.
+std::string cell_text(const std::optional<Stat>& s, bool timing, bool best) {
   if (!s) return "";
+  const int digits = timing ? 1 : 4;
   char buf[64];
   if (s->n > 1)
-    std::snprintf(buf, sizeof buf, "%.4f ± %.4f", s->mean, s->std);
+    std::snprintf(buf, sizeof buf, "%.*f ± %.*f", digits, s->mean, digits, s->std);
   else
-    std::snprintf(buf, sizeof buf, "%.4f", s->mean);
+    std::snprintf(buf, sizeof buf, "%.*f", digits, s->mean);
   return best ? "**" + std::string(buf) + "**" : std::string(buf);
 }
 
@@ -83,7 +85,7 @@ std::string table(const ExperimentPlan& plan, const std::vector<Cell>& cells,
     for (std::size_t i = 0; i < metrics.size(); ++i) {
       const std::optional<Stat> s = stat_of(c, metrics[i]);
       const bool timing = metrics[i].ends_with("_s") || metrics[i].ends_with("_mb");
-      row.push_back(cell_text(s, s && !timing && s->mean == *best[i]));
+      row.push_back(cell_text(s, timing, s && !timing && s->mean == *best[i]));
     }
     md += '|';
     for (const std::string& field : row) md.append(" ").append(field).append(" |");
