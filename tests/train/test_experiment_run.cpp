@@ -134,6 +134,21 @@ TEST_F(ExperimentRun, DryRunListsTheNumberedRunsAndRunsNothing) {
   EXPECT_EQ(c.err, "");
 }
 
+TEST_F(ExperimentRun, SelectByAMetricNoRunReportsIsBadInput) {
+  const std::string exp = experiment(
+      "base: BASE\ngrid: {model.dropout: [0, 0.1]}\n"
+      "select: {key: model.dropout, by: eval_length_64.loss}\n");
+  const testing::Command c = heed({"experiment", exp, "--dry-run"});
+  EXPECT_EQ(c.code, 2);
+  EXPECT_EQ(c.err, "heed: " + exp + ":3:34: select.by: run 1 (dropout0-s0) does not evaluate at " +
+                       "length 64 (add it to task.eval_lengths)\n");
+  const std::string acc = experiment(
+      "base: BASE\ngrid: {model.dropout: [0, 0.1]}\n"
+      "select: {key: model.dropout, by: test.accuracy}\n");
+  EXPECT_NE(heed({"experiment", acc, "--dry-run"}).err.find("accuracy is a classifier's"),
+            std::string::npos);
+}
+
 TEST_F(ExperimentRun, MoreThreadsThanCoresIsAWarning) {
   // threads 0 is every core: two such runs at once are too many anywhere.
   const std::string exp = experiment("base: BASE\nset: {threads: 0}\nseeds: [0, 1]\n");

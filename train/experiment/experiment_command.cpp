@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "datasets/task_registry.h"
 #include "framework/io/atomic_file.h"
 #include "train/experiment/child_process.h"
 #include "train/experiment/results.h"
@@ -55,6 +56,33 @@ int64_t write_results(const ExperimentPlan& plan, std::FILE* out) {
   return failed;
 }
 
+// select.by must be a metric every run reports: an evaluation length it evaluates, the test
+// stream of a generated task.
+void check_select(const ExperimentPlan& plan) {
+  if (!plan.file.select) return;
+  const ExperimentSelect& sel = *plan.file.select;
+  const std::string source = sel.by.substr(0, sel.by.find('.'));
+  for (const PlannedRun& r : plan.runs) {
+    const std::string run = "run " + std::to_string(r.number) + " (" + r.name + ")";
+    if (source.rfind("eval_length_", 0) == 0) {
+      const int64_t len = std::stoll(source.substr(12));
+      const std::vector<int64_t>& lengths = r.config.task.eval_lengths;
+      if (std::find(lengths.begin(), lengths.end(), len) == lengths.end())
+        throw ConfigError(sel.where + ": select.by: " + run + " does not evaluate at length " +
+                          std::to_string(len) + " (add it to task.eval_lengths)");
+    }
+    const Config& c = r.config;
+    const TaskSetup setup =
+        task_setup(c.task.name, c.task.options, c.task.min_len, c.task.max_len, c.train.bucketing);
+    if (sel.by.ends_with(".accuracy") && task_capabilities(setup).targets != TargetKind::kClass)
+      throw ConfigError(sel.where + ": select.by: " + run + " writes sequences: it reports " +
+                        "exact_seq_acc, accuracy is a classifier's");
+    if (source == "test" && !scores_test_stream(r.config))
+      throw ConfigError(sel.where + ": select.by: " + run + "'s task reads files: it has no " +
+                        "test stream");
+  }
+}
+
 bool all_ended(const ExperimentPlan& plan) {
   return std::all_of(plan.runs.begin(), plan.runs.end(), [&](const PlannedRun& r) {
     const RunStatus s = run_state(plan, r).status;
@@ -72,6 +100,7 @@ int run_experiment(const ExperimentArgs& args) {
   const ExperimentFile file = read_experiment(args.path);
   const ExperimentPlan plan =
       plan_experiment(file, args.out.empty() ? default_experiment_dir(args.path) : args.out);
+  check_select(plan);
   const auto n = static_cast<int64_t>(plan.runs.size());
   if (args.only < 0 || args.only > n)
     throw ConfigError("--only " + std::to_string(args.only) + ": the experiment has runs 1 to " +

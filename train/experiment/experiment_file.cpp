@@ -177,6 +177,7 @@ ExperimentSelect read_select(const Located& at, const YAML::Node& n,
   }
   s.key = n["key"].Scalar();
   s.by = n["by"].Scalar();
+  s.where = at.where(n["by"]);
   std::vector<std::string> keys;
   for (const GridAxis& a : grid) keys.push_back(a.key);
   if (std::find(keys.begin(), keys.end(), s.key) == keys.end())

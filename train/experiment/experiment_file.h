@@ -44,7 +44,7 @@ struct GridAxis {
 };
 
 struct ExperimentSelect {
-  std::string key, by, where;
+  std::string key, by, where;  // `where`: the location of `by`
 };
 
 struct ExperimentFile {
