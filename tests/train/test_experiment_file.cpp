@@ -87,6 +87,18 @@ TEST_F(ExperimentTest, SelectNamesAGridKeyAndAMetric) {
   EXPECT_EQ(e.rfind("3:34: select.by: 'valid.acc' is not a metric", 0), 0u) << e;
 }
 
+TEST_F(ExperimentTest, VariantNamesAndGridValuesMustMakeDistinctRuns) {
+  EXPECT_EQ(error_of("base: BASE\nvariants:\n  a/b: {}\n")
+                .rfind("3:3: variants.a/b: a variant's name", 0),
+            0u);
+  EXPECT_EQ(error_of("base: BASE\ngrid: {model.dropout: [0.1, 0.1]}\n"),
+            "2:29: grid.model.dropout: value '0.1' appears twice");
+  EXPECT_EQ(error_of("base: BASE\nset: [model.dropout, 0.1]\n"),
+            "2:6: set: must be a mapping, got a list");
+  EXPECT_EQ(error_of("base: BASE\ngrid: {model.dropout: 0.1}\n"),
+            "2:23: grid.model.dropout: must be a list of values, got '0.1'");
+}
+
 TEST_F(ExperimentTest, MetricNames) {
   for (const char* ok :
        {"eval.exact_seq_acc", "eval_length_64.token_acc", "test.accuracy", "eval.loss"})
