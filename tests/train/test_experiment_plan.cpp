@@ -5,6 +5,7 @@
 #include "tests/train/experiment_test_util.h"
 #include "tests/train/train_test_util.h"
 #include "train/experiment/run_names.h"
+#include "train/experiment/run_state.h"
 
 namespace heed {
 namespace {
@@ -89,6 +90,13 @@ grid: {model.attention: [mha, {type: window, width: 2}]}
   EXPECT_EQ(p.runs[1].config.model.attention.type, "window");
   EXPECT_EQ(p.runs[1].config.model.attention.options.at("width"), "2");
   EXPECT_EQ(p.runs[1].name, "type_window_width_2-s0");
+}
+
+// A generated task's runs are scored on the test stream too; a task reading files has none.
+TEST_F(ExperimentTest, OnlyGeneratedTasksHaveATestStream) {
+  const std::string src = std::getenv("HEED_SOURCE_DIR") ? std::getenv("HEED_SOURCE_DIR") : ".";
+  EXPECT_TRUE(scores_test_stream(load_config(base_)));
+  EXPECT_FALSE(scores_test_stream(load_config(src + "/configs/file_example.yaml")));
 }
 
 // The example of docs/experiments.md is a valid experiment: 2 variants x 2 rates x 3 seeds.
