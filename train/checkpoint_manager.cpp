@@ -62,6 +62,7 @@ TrainerState CheckpointManager::restore_latest(bool& eval_pending) {
   global_rng() = RngState{static_cast<uint64_t>(rng[0]), static_cast<uint64_t>(rng[1])};
   if (auto it = ck.metadata.find("best_metric"); it != ck.metadata.end())
     state.best_metric = std::stod(it->second);
+  if (auto it = ck.metadata.find("stopped"); it != ck.metadata.end()) state.stopped = it->second;
   auto pending = ck.metadata.find("eval_pending");
   eval_pending = pending != ck.metadata.end() && pending->second == "1";
   saved_step_ = state.step;
@@ -81,6 +82,7 @@ void CheckpointManager::save(const TrainerState& s, const std::map<std::string, 
                                              {"best_metric", std::to_string(s.best_metric)}};
   for (const auto& [k, v] : eval) meta["eval." + k] = std::to_string(v);
   if (eval_pending) meta.emplace("eval_pending", "1");
+  if (!s.stopped.empty()) meta.emplace("stopped", s.stopped);
   for (const auto& [k, v] : task_.metadata()) meta[k] = v;  // e.g. a file task's vocabulary
   // The best checkpoint first: a crash between the two saves then resumes from the previous
   // step checkpoint, whose best_metric makes the replayed evaluation write `best` again.

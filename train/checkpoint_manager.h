@@ -7,8 +7,8 @@
 // trainer.safetensors holds the optimizer's state ("optimizer.*"), "step", "skipped_steps" and
 // the global RNG ("rng": seed, offset), so that a resumed run repeats the uninterrupted one; its
 // metadata holds the resolved config, best_metric, the last evaluation ("eval.*"), the task's
-// own keys (e.g. a file task's vocabulary) and, for a run stopped during an evaluation,
-// "eval_pending".
+// own keys (e.g. a file task's vocabulary), for a run stopped during an evaluation,
+// "eval_pending", and for the checkpoint of the evaluation that met train.stop_at, "stopped".
 #pragma once
 
 #include <cstdint>
@@ -25,6 +25,9 @@ struct TrainerState {
   int64_t step = 0;           // optimizer steps completed
   int64_t skipped_steps = 0;  // of which skipped as non-finite (train.on_nonfinite: skip)
   double best_metric = -1;    // the best evaluation's exact_seq_acc so far
+  // The stop rule this checkpoint's evaluation met (train.stop_at's targets as text), or "":
+  // a resume with the same rule has nothing left to do ("stopped" in the metadata).
+  std::string stopped;
 };
 
 class CheckpointManager {

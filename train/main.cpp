@@ -62,11 +62,11 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("heed ") + build_info().version);
   app.require_subcommand(1);
   // In the order `heed --help` lists them.
-  const std::vector<Command> commands = {add_info_command(app),   add_train_command(app),
-                                         add_config_command(app), add_list_command(app),
-                                         add_eval_command(app),   add_predict_command(app),
-                                         add_data_command(app),   add_export_command(app),
-                                         add_bench_command(app),  add_gradcheck_command(app)};
+  const std::vector<Command> commands = {
+      add_info_command(app),    add_train_command(app),    add_experiment_command(app),
+      add_config_command(app),  add_list_command(app),     add_eval_command(app),
+      add_predict_command(app), add_data_command(app),     add_export_command(app),
+      add_bench_command(app),   add_gradcheck_command(app)};
   if (std::optional<int> code = parse(app, argc, argv)) return *code;
   std::string command_line;
   for (int i = 0; i < argc; ++i) command_line += (i ? " " : "") + std::string(argv[i]);

@@ -50,6 +50,7 @@ void create_run_directory(const Config& config, const std::string& config_yaml, 
   if (ec)
     throw ConfigError("out_dir " + config.out_dir + ": cannot create the run directory (" +
                       ec.message() + ")");
+  fs::remove(out / "final.json", ec);  // a run trained here before
   write_file_atomically((out / "config.yaml").string(), config_yaml);
   BuildInfo b = build_info();
   json run = {{"heed_version", b.version},    {"git_commit", b.git_commit},
@@ -64,8 +65,13 @@ void create_run_directory(const Config& config, const std::string& config_yaml, 
 void reopen_run_directory(const std::string& out_dir, const std::string& config_yaml,
                           int64_t step) {
   const fs::path out(out_dir);
-  cut_metrics(out / "metrics.jsonl", step);
+  cut_metrics(out / "metrics.jsonl", step);  // first: it refuses a metrics file not heed's
+  fs::remove(out / "final.json");            // the run continues: finished again when it ends
   write_file_atomically((out / "config.yaml").string(), config_yaml);
+}
+
+void write_final_marker(const std::string& out_dir, const json& final) {
+  write_file_atomically((fs::path(out_dir) / "final.json").string(), final.dump(2) + "\n");
 }
 
 Config run_config(const std::string& run_dir, const std::vector<std::string>& overrides) {

@@ -4,6 +4,9 @@
 //   run.json       provenance: heed commit, build, compiler, oneDNN ISA, threads, command
 //   vocab.txt      a task's own files (task_state.h), for a task with a word vocabulary
 //   metrics.jsonl  one JSON object per logged step and per evaluation (MetricsLog)
+//   final.json     written last, when a run ends other than interrupted: the run is finished
+//                  (stop_reason, steps, skipped_steps; the evaluations are in metrics.jsonl)
+//   train.lock     flocked while a process trains the run (train/run_lock.h)
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -27,6 +30,10 @@ void create_run_directory(const Config& config, const std::string& config_yaml, 
 // lines after `step` go, and config.yaml becomes `config_yaml` (overrides given with --resume,
 // e.g. more steps, become the run's config from here on).
 void reopen_run_directory(const std::string& out_dir, const std::string& config_yaml, int64_t step);
+
+// Writes `out_dir`/final.json (atomically): the run is finished. Creating or reopening a run
+// directory removes it, so it is present exactly when the last training of the run ended.
+void write_final_marker(const std::string& out_dir, const nlohmann::json& final);
 
 // The config of an existing run directory (its config.yaml) with `overrides` applied, for
 // --resume (e.g. --set train.steps=2000 to train longer).

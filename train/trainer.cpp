@@ -20,6 +20,7 @@
 #include "train/memory_estimate.h"
 #include "train/progress.h"
 #include "train/report/report.h"
+#include "train/run_lock.h"
 #include "train/stop_signal.h"
 #include "train/task_model.h"
 #include "train/task_state.h"
@@ -83,6 +84,14 @@ bool reached(const std::map<std::string, double>& stop_at,
     if (metric == "loss" ? it->second > target : it->second < target) return false;
   }
   return true;
+}
+
+// train.stop_at's targets as text, what a checkpoint of the evaluation meeting them records: a
+// resume under the same targets is finished already (one under other targets goes on).
+std::string stop_rule(const TrainConfig& tc) {
+  std::string text = "stop_at";
+  for (const auto& [metric, target] : tc.stop_at) text += " " + metric + "=" + json(target).dump();
+  return text;
 }
 
 // max_minutes: the time limit is up (checked after a step, which then is evaluated).
@@ -159,6 +168,7 @@ class Trainer {
   NamedTensors params_;
   std::unique_ptr<Optimizer> optimizer_;
   std::unique_ptr<LrSchedule> schedule_;
+  std::optional<RunLock> lock_;  // held from before the first write to the run directory
   std::optional<CheckpointManager> checkpoints_;
   std::optional<MetricsLog> metrics_;
   std::optional<Progress> progress_;
@@ -198,12 +208,16 @@ Trainer::Trainer(const Config& config, const TrainOptions& options)
   t0_ = std::chrono::steady_clock::now();
 }
 
+// The lock comes before any write; a resume takes it after reading its checkpoint, so that a run
+// directory without one is refused without a file created in it.
 void Trainer::open_run_directory() {
   if (!options_.resume) {
+    lock_.emplace(config_.out_dir);
     create_run_directory(config_, config_yaml_, *task_, options_.command_line);
     return;
   }
   state_ = checkpoints_->restore_latest(resumed_eval_pending_);
+  lock_.emplace(config_.out_dir);
   reopen_run_directory(config_.out_dir, config_yaml_, state_.step);
 }
 
@@ -286,6 +300,7 @@ bool Trainer::evaluate_now(bool force_save) {
   const bool best = e.result.exact_seq_acc > state_.best_metric;
   if (best) state_.best_metric = e.result.exact_seq_acc;
   const bool target_reached = reached(tc_.stop_at, last_eval_);
+  if (target_reached) state_.stopped = stop_rule(tc_);
   if (force_save || best || target_reached || step % tc_.checkpoint_every == 0 || step == tc_.steps)
     save(best, false);
   report("training, at step " + std::to_string(step));
@@ -304,8 +319,13 @@ TrainSummary Trainer::run() {
   std::string& stop = summary.stop_reason = "steps";
   const int64_t& step = state_.step;
   try {
-    // A run stopped during an evaluation saved its step with the evaluation still to do.
+    // A run stopped during an evaluation saved its step with the evaluation still to do; one
+    // killed after the checkpoint of the evaluation that met stop_at has nothing left to do.
     if (resumed_eval_pending_ && evaluate_now(true)) stop = "stop_at";
+    if (options_.resume && !state_.stopped.empty()) {
+      if (state_.stopped == stop_rule(tc_)) stop = "stop_at";
+      state_.stopped.clear();
+    }
     while (step < tc_.steps && stop == "steps") {
       throw_if_stopping();
       train_step();
@@ -329,6 +349,9 @@ TrainSummary Trainer::run() {
       report("stopped (" + stop + ") after step " + std::to_string(step));
     } catch (const Interrupted&) {  // the run is complete and saved: only the report is skipped
     }
+    write_final_marker(
+        config_.out_dir,
+        {{"stop_reason", stop}, {"steps", step}, {"skipped_steps", state_.skipped_steps}});
   }
   progress_->finish();
   summary.steps = step;

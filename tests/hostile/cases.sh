@@ -144,3 +144,13 @@ hostile eval_data_generated_task "it reads no files of examples" \
 
 # Resource limits: a model the machine cannot hold is refused up front, with the estimate.
 hostile memory_too_big          "memory_too_big.yaml: the run needs about" train "$C/memory_too_big.yaml"
+
+# Experiment files (heed experiment): refused before any run starts, nothing written.
+hostile experiment_unknown_key  "experiment_unknown_key.yaml:2:1: seed: unknown key" \
+  experiment "$C/experiment_unknown_key.yaml"
+hostile experiment_empty_grid   "experiment_empty_grid.yaml:2:23: grid.model.d_model: is an empty list" \
+  experiment "$C/experiment_empty_grid.yaml"
+hostile experiment_missing_base "experiment_missing_base.yaml:1:7: base: nowhere/copy.yaml" \
+  experiment "$C/experiment_missing_base.yaml"
+hostile experiment_variants_list "experiment_variants_list.yaml:2:11: variants: must be a mapping" \
+  experiment "$C/experiment_variants_list.yaml"

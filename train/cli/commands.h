@@ -18,6 +18,7 @@ struct Command {
 
 Command add_info_command(CLI::App& app);
 Command add_train_command(CLI::App& app);
+Command add_experiment_command(CLI::App& app);
 Command add_config_command(CLI::App& app);
 Command add_list_command(CLI::App& app);
 Command add_eval_command(CLI::App& app);

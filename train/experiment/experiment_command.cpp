@@ -1,0 +1,148 @@
+#include "train/experiment/experiment_command.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+
+#include "datasets/task_registry.h"
+#include "framework/io/atomic_file.h"
+#include "train/experiment/child_process.h"
+#include "train/experiment/results.h"
+#include "train/experiment/results_table.h"
+#include "train/experiment/runner.h"
+
+namespace heed {
+namespace {
+namespace fs = std::filesystem;
+
+void print_plan(const ExperimentPlan& plan, std::FILE* out) {
+  const ExperimentFile& f = plan.file;
+  std::size_t cells = 1;
+  for (const GridAxis& a : f.grid) cells *= a.values.size();
+  std::fprintf(out, "%zu runs (%zu variants x %zu grid cells x %zu seeds) in %s/runs:\n",
+               plan.runs.size(), f.variants.size(), cells, std::max<std::size_t>(1, f.seeds.size()),
+               plan.out_dir.c_str());
+  for (const PlannedRun& r : plan.runs)
+    std::fprintf(out, "%4lld  %-40s %s\n", static_cast<long long>(r.number), r.name.c_str(),
+                 status_name(run_state(plan, r).status));
+  std::fprintf(out, "(no time estimate yet: --dry-run does not run a timed probe)\n");
+}
+
+// A warning when the runs at once would ask for more threads than the machine has cores.
+void warn_oversubscription(const ExperimentPlan& plan, int64_t jobs) {
+  const long cores = std::max(1L, ::sysconf(_SC_NPROCESSORS_ONLN));
+  int64_t threads = 1;
+  for (const PlannedRun& r : plan.runs)
+    threads = std::max(threads, r.config.threads == 0 ? cores : r.config.threads);
+  const int64_t at_once = std::min<int64_t>(jobs, static_cast<int64_t>(plan.runs.size()));
+  if (at_once * threads > cores)
+    std::fprintf(stderr,
+                 "heed: warning: --jobs %lld x %lld threads a run is more than the %ld cores; runs "
+                 "will be slower than alone (set threads: 1 in the experiment's set)\n",
+                 static_cast<long long>(jobs), static_cast<long long>(threads), cores);
+}
+
+// results.csv and results.md, each written atomically; the number of failed runs.
+int64_t write_results(const ExperimentPlan& plan, std::FILE* out) {
+  const std::vector<RunResult> results = collect_results(plan);
+  const fs::path dir(plan.out_dir);
+  write_file_atomically((dir / "results.csv").string(), results_csv(plan, results));
+  write_file_atomically((dir / "results.md").string(), results_markdown(plan, results));
+  int64_t failed = 0;
+  for (const RunResult& r : results) failed += r.status == RunStatus::kFailed;
+  std::fprintf(out, "results: %s/results.csv, %s/results.md\n", plan.out_dir.c_str(),
+               plan.out_dir.c_str());
+  return failed;
+}
+
+// select.by must be a metric every run reports: an evaluation length it evaluates, the test
+// stream of a generated task.
+void check_select(const ExperimentPlan& plan) {
+  if (!plan.file.select) return;
+  const ExperimentSelect& sel = *plan.file.select;
+  const std::string source = sel.by.substr(0, sel.by.find('.'));
+  for (const PlannedRun& r : plan.runs) {
+    const std::string run = "run " + std::to_string(r.number) + " (" + r.name + ")";
+    if (source.rfind("eval_length_", 0) == 0) {
+      const int64_t len = std::stoll(source.substr(12));
+      const std::vector<int64_t>& lengths = r.config.task.eval_lengths;
+      if (std::find(lengths.begin(), lengths.end(), len) == lengths.end())
+        throw ConfigError(sel.where + ": select.by: " + run + " does not evaluate at length " +
+                          std::to_string(len) + " (add it to task.eval_lengths)");
+    }
+    const Config& c = r.config;
+    const TaskSetup setup =
+        task_setup(c.task.name, c.task.options, c.task.min_len, c.task.max_len, c.train.bucketing);
+    if (sel.by.ends_with(".accuracy") && task_capabilities(setup).targets != TargetKind::kClass)
+      throw ConfigError(sel.where + ": select.by: " + run + " writes sequences: it reports " +
+                        "exact_seq_acc, accuracy is a classifier's");
+    if (source == "test" && !scores_test_stream(r.config))
+      throw ConfigError(sel.where + ": select.by: " + run + "'s task reads files: it has no " +
+                        "test stream");
+  }
+}
+
+bool all_ended(const ExperimentPlan& plan) {
+  return std::all_of(plan.runs.begin(), plan.runs.end(), [&](const PlannedRun& r) {
+    const RunStatus s = run_state(plan, r).status;
+    return s == RunStatus::kFinished || s == RunStatus::kFailed;
+  });
+}
+
+}  // namespace
+
+std::string default_experiment_dir(const std::string& path) {
+  return (fs::path("runs") / fs::path(path).stem()).string();
+}
+
+int run_experiment(const ExperimentArgs& args) {
+  const ExperimentFile file = read_experiment(args.path);
+  const ExperimentPlan plan =
+      plan_experiment(file, args.out.empty() ? default_experiment_dir(args.path) : args.out);
+  check_select(plan);
+  const auto n = static_cast<int64_t>(plan.runs.size());
+  if (args.only < 0 || args.only > n)
+    throw ConfigError("--only " + std::to_string(args.only) + ": the experiment has runs 1 to " +
+                      std::to_string(n) + " (heed experiment --dry-run lists them)");
+  if (args.jobs < 1) throw ConfigError("--jobs " + std::to_string(args.jobs) + ": must be >= 1");
+  warn_oversubscription(plan, args.jobs);
+  if (args.dry_run) {
+    print_plan(plan, args.out_stream);
+    return 0;
+  }
+  fs::create_directories(plan.out_dir);
+  write_file_atomically((fs::path(plan.out_dir) / "experiment.yaml").string(),
+                        read_file(args.path));
+  RunnerOptions opts;
+  opts.executable = args.executable.empty() ? self_executable() : args.executable;
+  opts.jobs = args.jobs;
+  opts.only = args.only;
+  opts.retry_failed = args.retry_failed;
+  opts.progress = args.out_stream;
+  const RunnerOutcome outcome = execute_plan(plan, opts);
+  if (outcome.stop_signal != 0) {
+    std::fprintf(stderr, "heed: experiment stopped; the same command continues it\n");
+    return 128 + outcome.stop_signal;
+  }
+  // 0 when every run this call was asked for (all, or --only's) is finished.
+  const bool done = std::all_of(plan.runs.begin(), plan.runs.end(), [&](const PlannedRun& r) {
+    return (args.only != 0 && r.number != args.only) ||
+           run_state(plan, r).status == RunStatus::kFinished;
+  });
+  if (!all_ended(plan)) {  // --only, or runs another process trains
+    std::fprintf(args.out_stream,
+                 "results are written once every run has finished or failed (heed experiment "
+                 "--dry-run shows each run's status)\n");
+    return done ? 0 : 1;
+  }
+  const int64_t failed = write_results(plan, args.out_stream);
+  if (failed > 0)
+    std::fprintf(stderr,
+                 "heed: %lld of %lld runs failed (heed experiment --retry-failed reruns "
+                 "them; DIR/runs/NAME.log has each one's output)\n",
+                 static_cast<long long>(failed), static_cast<long long>(n));
+  return done ? 0 : 1;
+}
+
+}  // namespace heed
