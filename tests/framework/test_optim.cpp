@@ -18,19 +18,8 @@
 namespace heed {
 namespace {
 
+using testing::expect_error;
 using testing::expect_values;
-
-template <typename F>
-void expect_error(F&& f, std::initializer_list<const char*> parts) {
-  try {
-    f();
-    ADD_FAILURE() << "no heed::Error thrown";
-  } catch (const Error& e) {
-    for (const char* p : parts)
-      EXPECT_NE(std::string(e.what()).find(p), std::string::npos)
-          << "'" << p << "' not in: " << e.what();
-  }
-}
 
 Tensor param(const std::vector<float>& v) {
   return Tensor::from_vector(v, {static_cast<int64_t>(v.size())}).set_requires_grad();
