@@ -126,13 +126,13 @@ TEST(TensorChecks, FromIntsRejectsValuesOutsideInt32) {
 
 // --- gather ---
 
-// The per-element definition: out[c] = x[c with c[dim] replaced by index[c]].
-std::vector<float> gather_reference(const Tensor& x, int64_t dim, const Tensor& index) {
-  const std::vector<float> xv = x.contiguous().to_vector();
+// For each element c of index (in flat order), the flat offset in a contiguous x of `x_shape` of
+// c with c[dim] replaced by index[c].
+std::vector<int64_t> gathered_offsets(const Shape& x_shape, int64_t dim, const Tensor& index) {
   const std::vector<int64_t> iv = index.to_ints();
   const Shape& is = index.shape();
-  const Shape xs = contiguous_strides(x.shape());
-  std::vector<float> out(iv.size());
+  const Shape xs = contiguous_strides(x_shape);
+  std::vector<int64_t> offsets(iv.size());
   for (std::size_t flat = 0; flat < iv.size(); ++flat) {
     int64_t rem = static_cast<int64_t>(flat), off = 0;
     for (int64_t d = index.dim() - 1; d >= 0; --d) {
@@ -140,27 +140,25 @@ std::vector<float> gather_reference(const Tensor& x, int64_t dim, const Tensor& 
       rem /= is[d];
       off += (d == dim ? iv[flat] : c) * xs[d];
     }
-    out[flat] = xv[off];
+    offsets[flat] = off;
   }
+  return offsets;
+}
+
+// The per-element definition: out[c] = x[c with c[dim] replaced by index[c]].
+std::vector<float> gather_reference(const Tensor& x, int64_t dim, const Tensor& index) {
+  const std::vector<float> xv = x.contiguous().to_vector();
+  std::vector<float> out;
+  for (int64_t off : gathered_offsets(x.shape(), dim, index)) out.push_back(xv[off]);
   return out;
 }
 
 // Its transpose, added in flat order: what a sequential scatter-add computes.
 std::vector<float> scatter_reference(const Shape& x_shape, int64_t dim, const Tensor& index,
                                      const std::vector<float>& gy) {
-  const std::vector<int64_t> iv = index.to_ints();
-  const Shape& is = index.shape();
-  const Shape xs = contiguous_strides(x_shape);
+  const std::vector<int64_t> offsets = gathered_offsets(x_shape, dim, index);
   std::vector<float> gx(shape_numel(x_shape), 0.0f);
-  for (std::size_t flat = 0; flat < iv.size(); ++flat) {
-    int64_t rem = static_cast<int64_t>(flat), off = 0;
-    for (int64_t d = index.dim() - 1; d >= 0; --d) {
-      const int64_t c = rem % is[d];
-      rem /= is[d];
-      off += (d == dim ? iv[flat] : c) * xs[d];
-    }
-    gx[off] += gy[flat];
-  }
+  for (std::size_t flat = 0; flat < offsets.size(); ++flat) gx[offsets[flat]] += gy[flat];
   return gx;
 }
 
