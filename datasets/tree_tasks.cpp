@@ -403,17 +403,8 @@ std::unique_ptr<TreeTask> make_tree_task(const std::string& name,
 std::vector<TreeExample> generate_trees(const TreeTask& task, uint64_t seed, uint64_t stream,
                                         int64_t first, int64_t count, int64_t min_len,
                                         int64_t max_len) {
-  if (min_len < 1 || max_len < min_len)
-    throw Error("task '" + task.name() + "': lengths must satisfy 1 <= min_len <= max_len (got " +
-                std::to_string(min_len) + ", " + std::to_string(max_len) + ")");
-  std::vector<TreeExample> out;
-  out.reserve(count);
-  const uint64_t stream_seed = mix64(seed, stream);
-  for (int64_t i = first; i < first + count; ++i) {
-    Rng rng(stream_seed, static_cast<uint64_t>(i) << 20);
-    out.push_back(task.sample_tree(rng, min_len, max_len));
-  }
-  return out;
+  return generate_each(task, seed, stream, first, count, min_len, max_len,
+                       [&](Rng& rng) { return task.sample_tree(rng, min_len, max_len); });
 }
 
 }  // namespace heed
