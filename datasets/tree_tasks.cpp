@@ -139,36 +139,28 @@ class RandomTreeTask : public TreeTask {
   std::pair<int64_t, int64_t> lengths_;
 };
 
-class ListOpsTask final : public RandomTreeTask {
+// An operator tree over the values 0..9 whose target is its value, one of 10 classes: operators
+// are the `ops` tokens from kFirstOp, the values the ten after them.
+class ValueTreeTask final : public RandomTreeTask {
  public:
-  ListOpsTask(TreeShape shape, std::pair<int64_t, int64_t> lengths)
-      : RandomTreeTask("listops", shape, Brackets::kClose, listops_vocab(), lengths) {}
+  ValueTreeTask(std::string name, TreeShape shape, TreeVocab vocabulary,
+                std::pair<int64_t, int64_t> lengths, int64_t ops, int64_t (*value)(const Tree&))
+      : RandomTreeTask(std::move(name), shape, Brackets::kClose, std::move(vocabulary), lengths),
+        ops_(ops),
+        value_(value) {}
   TargetKind target_kind() const override { return TargetKind::kClass; }
   int64_t num_classes() const override { return 10; }
   int64_t max_target_len(int64_t) const override { return 1; }
 
  protected:
-  bool opens_node(int64_t t) const override { return t >= kListOpsMin && t <= kListOpsSum; }
-  int64_t inner_token(Rng& rng) const override { return kListOpsMin + rng.randint(0, 4); }
-  int64_t leaf_token(Rng& rng) const override { return kListOpsFirstValue + rng.randint(0, 10); }
-  std::vector<int64_t> target_of(const Tree& tree) const override { return {listops_value(tree)}; }
-};
+  bool opens_node(int64_t t) const override { return t >= kFirstOp && t < kFirstOp + ops_; }
+  int64_t inner_token(Rng& rng) const override { return kFirstOp + rng.randint(0, ops_); }
+  int64_t leaf_token(Rng& rng) const override { return kFirstOp + ops_ + rng.randint(0, 10); }
+  std::vector<int64_t> target_of(const Tree& tree) const override { return {value_(tree)}; }
 
-class TreeEvalTask final : public RandomTreeTask {
- public:
-  explicit TreeEvalTask(TreeShape shape)
-      : RandomTreeTask("tree_eval", shape, Brackets::kClose, tree_eval_vocab(), {1, 64}) {}
-  TargetKind target_kind() const override { return TargetKind::kClass; }
-  int64_t num_classes() const override { return 10; }
-  int64_t max_target_len(int64_t) const override { return 1; }
-
- protected:
-  bool opens_node(int64_t t) const override { return t >= kEvalAdd && t <= kEvalMul; }
-  int64_t inner_token(Rng& rng) const override { return kEvalAdd + rng.randint(0, 3); }
-  int64_t leaf_token(Rng& rng) const override { return kEvalFirstValue + rng.randint(0, 10); }
-  std::vector<int64_t> target_of(const Tree& tree) const override {
-    return {tree_eval_value(tree)};
-  }
+ private:
+  int64_t ops_;
+  int64_t (*value_)(const Tree&);
 };
 
 // Inner and leaf nodes share labels, so the flat sequence needs both brackets to be a tree.
@@ -355,9 +347,10 @@ TaskType listops_type() {
   };
   t.make = [](const TaskSetup& s) -> std::unique_ptr<Task> {
     const bool lra = s.text("preset") == "lra";
-    return std::make_unique<ListOpsTask>(
-        shape_of(s, lra ? 10 : 6, lra ? 10 : 5),
-        lra ? std::pair<int64_t, int64_t>{500, 2000} : std::pair<int64_t, int64_t>{1, 128});
+    return std::make_unique<ValueTreeTask>(
+        "listops", shape_of(s, lra ? 10 : 6, lra ? 10 : 5), listops_vocab(),
+        lra ? std::pair<int64_t, int64_t>{500, 2000} : std::pair<int64_t, int64_t>{1, 128},
+        kListOpsSum - kListOpsMin + 1, listops_value);
   };
   return t;
 }
@@ -369,7 +362,9 @@ TaskType tree_eval_type() {
   t.options = shape_options("6", "2", "0.4");
   t.capabilities = [](const TaskSetup&) { return tree_capabilities(TargetKind::kClass); };
   t.make = [](const TaskSetup& s) -> std::unique_ptr<Task> {
-    return std::make_unique<TreeEvalTask>(shape_of(s));
+    return std::make_unique<ValueTreeTask>("tree_eval", shape_of(s), tree_eval_vocab(),
+                                           std::pair<int64_t, int64_t>{1, 64},
+                                           kEvalMul - kEvalAdd + 1, tree_eval_value);
   };
   return t;
 }
