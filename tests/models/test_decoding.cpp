@@ -11,6 +11,7 @@
 #include "framework/nn/init.h"
 #include "framework/ops.h"
 #include "models/decoding.h"
+#include "tests/models/model_test_util.h"
 #include "tests/test_util.h"
 
 namespace heed {
@@ -45,13 +46,9 @@ struct Zoo {
   Tensor prompt = Tensor::from_ints({1, 5, 7, 1, 4, 4, 1, 9, 3}, {B, 3});
 
   Zoo() {
-    TransformerConfig c;
-    c.vocab = V;
-    c.d_model = 16;
-    c.heads = 2;
-    c.d_ff = 32;
+    auto c = testing::sized<TransformerConfig>(
+        V, {.d_model = 16, .heads = 2, .d_ff = 32, .dropout = 0.1f});
     c.encoder_layers = c.decoder_layers = 2;
-    c.dropout = 0.1f;
     seed_init(3);
     seq2seq = std::make_shared<Seq2Seq>(c);
     lm = std::make_shared<DecoderLM>(c);
