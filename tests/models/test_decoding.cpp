@@ -198,6 +198,18 @@ TEST_P(DecodingTest, IncrementalMatchesRecomputationAndTeacherForcing) {
   EXPECT_LT(max_abs_diff(b, select(tf, 1, -1)), 1e-5);
 }
 
+// a and b hold the same B rows: tokens, whether finished, and log-probabilities within `tol`.
+void expect_same_hypotheses(const std::vector<Hypothesis>& a, const std::vector<Hypothesis>& b,
+                            double tol) {
+  ASSERT_EQ(a.size(), static_cast<std::size_t>(B));
+  ASSERT_EQ(b.size(), static_cast<std::size_t>(B));
+  for (int64_t r = 0; r < B; ++r) {
+    EXPECT_EQ(a[r].tokens, b[r].tokens) << "row " << r;
+    EXPECT_EQ(a[r].finished, b[r].finished) << "row " << r;
+    EXPECT_NEAR(a[r].log_prob, b[r].log_prob, tol) << "row " << r;
+  }
+}
+
 TEST_P(DecodingTest, IncrementalAndRecomputedDecodingAgree) {
   DecodeOptions o;
   o.max_len = 8;
@@ -210,12 +222,8 @@ TEST_P(DecodingTest, IncrementalAndRecomputedDecodingAgree) {
     auto full = zoo().stepper(GetParam(), false);
     auto a = decode(*inc, zoo().prefix(GetParam()), o);
     auto b = decode(*full, zoo().prefix(GetParam()), o);
-    for (int64_t r = 0; r < B; ++r) {
-      EXPECT_EQ(a[r].tokens, b[r].tokens);
-      EXPECT_EQ(a[r].finished, b[r].finished);
-      EXPECT_NEAR(a[r].log_prob, b[r].log_prob, 1e-5);
-      EXPECT_LT(max_abs_diff(a[r].logits, b[r].logits), 1e-5);
-    }
+    expect_same_hypotheses(a, b, 1e-5);
+    for (int64_t r = 0; r < B; ++r) EXPECT_LT(max_abs_diff(a[r].logits, b[r].logits), 1e-5);
   }
 }
 
@@ -226,11 +234,7 @@ TEST_P(DecodingTest, BeamWidthOneEqualsGreedy) {
   auto s = zoo().stepper(GetParam());
   auto greedy = greedy_decode(*s, zoo().prefix(GetParam()), o);
   auto beam = beam_search(*s, zoo().prefix(GetParam()), o);
-  for (int64_t r = 0; r < B; ++r) {
-    EXPECT_EQ(beam[r].tokens, greedy[r].tokens);
-    EXPECT_EQ(beam[r].finished, greedy[r].finished);
-    EXPECT_NEAR(beam[r].log_prob, greedy[r].log_prob, 1e-9);
-  }
+  expect_same_hypotheses(beam, greedy, 1e-9);
 }
 
 TEST_P(DecodingTest, SamplingRepeatsWithItsSeed) {
