@@ -171,23 +171,25 @@ void torch_to_heed(const Case& c) {
   fs::remove_all(d);
 }
 
-TEST(TorchReference, Seq2SeqHeedWeightsInTorch) {
-  require_torch();
+// Each test needs python3-torch: SetUp skips without it (fails under CI=true), before the body.
+class TorchReference : public ::testing::Test {
+ protected:
+  void SetUp() override { require_torch(); }
+};
+
+TEST_F(TorchReference, Seq2SeqHeedWeightsInTorch) {
   heed_to_torch<Seq2Seq>(make_case(true));
 }
 
-TEST(TorchReference, Seq2SeqTorchWeightsInHeed) {
-  require_torch();
+TEST_F(TorchReference, Seq2SeqTorchWeightsInHeed) {
   torch_to_heed<Seq2Seq>(make_case(true));
 }
 
-TEST(TorchReference, DecoderHeedWeightsInTorch) {
-  require_torch();
+TEST_F(TorchReference, DecoderHeedWeightsInTorch) {
   heed_to_torch<DecoderLM>(make_case(false));
 }
 
-TEST(TorchReference, DecoderTorchWeightsInHeed) {
-  require_torch();
+TEST_F(TorchReference, DecoderTorchWeightsInHeed) {
   torch_to_heed<DecoderLM>(make_case(false));
 }
 
