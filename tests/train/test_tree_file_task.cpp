@@ -15,6 +15,7 @@
 #include "datasets/tree_file_task.h"
 #include "framework/io/atomic_file.h"
 #include "tests/test_util.h"
+#include "tests/train/train_test_util.h"
 #include "train/commands.h"
 #include "train/config.h"
 #include "train/run_loader.h"
@@ -256,26 +257,14 @@ TEST_F(TreeFileTaskTest, TrainsATreeEncoderAndCarriesItsClasses) {
       << notes;
 
   const std::string other = write("other.tsv", "[SM 1 2 ]\t3\n[MIN 4 [MAX 1 8 ] ]\t4\n");
-  ::testing::internal::CaptureStdout();
-  EvalArgs e;
-  e.path = (dir_ / "run").string();
-  e.data = other;
-  e.json = true;
-  EXPECT_EQ(run_eval(e), 0);
-  const nlohmann::json j = nlohmann::json::parse(::testing::internal::GetCapturedStdout());
+  const nlohmann::json j = testing::eval_data_json((dir_ / "run").string(), other);
   EXPECT_EQ(j["data"]["examples"], 2);
 
   // A training file whose classes changed cannot resume onto the trained head.
   write("train.tsv", "[MAX 1 2 ]\tbig\n[MIN 1 2 ]\tsmall\n");
   write("valid.tsv", "[MAX 1 2 ]\tbig\n");
-  TrainOptions resume;
-  resume.resume = true;
-  try {
-    train(run_config((dir_ / "run").string(), {"train.steps=400"}), resume);
-    FAIL() << "resumed with other classes";
-  } catch (const ConfigError& err) {
-    EXPECT_NE(std::string(err.what()).find("classes differ"), std::string::npos) << err.what();
-  }
+  EXPECT_TRUE(testing::contains(testing::resume_error((dir_ / "run").string(), {"train.steps=400"}),
+                                "classes differ"));
 }
 
 }  // namespace

@@ -1,7 +1,9 @@
-// Helpers shared by the train/ tests: config errors and cross-attention maps.
+// Helpers shared by the train/ tests: config and resume errors, eval --data, and cross-attention
+// maps.
 #pragma once
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <cstdlib>
 #include <string>
@@ -9,9 +11,12 @@
 
 #include "datasets/batch.h"
 #include "framework/io/atomic_file.h"
+#include "train/commands.h"
 #include "train/config.h"
 #include "train/report/report.h"
+#include "train/run_loader.h"
 #include "train/task_model.h"
+#include "train/trainer.h"
 
 namespace heed::testing {
 
@@ -29,6 +34,32 @@ inline std::string config_error_of(const std::string& yaml,
   }
   ADD_FAILURE() << "accepted: " << yaml;
   return "";
+}
+
+// The message of the ConfigError that resuming the run in `run_dir` (with `overrides`) throws; a
+// failure when it resumes.
+inline std::string resume_error(const std::string& run_dir,
+                                const std::vector<std::string>& overrides) {
+  TrainOptions resume;
+  resume.resume = true;
+  try {
+    train(run_config(run_dir, overrides), resume);
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  ADD_FAILURE() << "resumed " << run_dir;
+  return "";
+}
+
+// What `heed eval RUN_DIR --data DATA --json` prints, parsed; a failure unless it exits 0.
+inline nlohmann::json eval_data_json(const std::string& run_dir, const std::string& data) {
+  EvalArgs e;
+  e.path = run_dir;
+  e.data = data;
+  e.json = true;
+  ::testing::internal::CaptureStdout();
+  EXPECT_EQ(run_eval(e), 0);
+  return nlohmann::json::parse(::testing::internal::GetCapturedStdout());
 }
 
 // A file of the source tree (HEED_SOURCE_DIR, set by CTest), e.g. "docs/adding-a-task.md".
