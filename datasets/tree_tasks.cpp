@@ -320,17 +320,23 @@ TreeShape shape_of(const TaskSetup& s, int64_t depth_if_0 = 0, int64_t args_if_0
   return {depth == 0 ? depth_if_0 : depth, args == 0 ? args_if_0 : args, s.number("list_p")};
 }
 
-TaskCapabilities tree_capabilities(TargetKind targets) {
-  TaskCapabilities c;
-  c.targets = targets;
-  c.tree_source = true;
-  return c;
+// A tree task's type with its name, description and kind of targets; the caller adds the rest.
+TaskType tree_task_type(std::string name, std::string description, TargetKind targets) {
+  TaskType t;
+  t.name = std::move(name);
+  t.description = std::move(description);
+  t.capabilities = [targets](const TaskSetup&) {
+    TaskCapabilities c;
+    c.targets = targets;
+    c.tree_source = true;
+    return c;
+  };
+  return t;
 }
 
 TaskType listops_type() {
-  TaskType t;
-  t.name = "listops";
-  t.description = "ListOps (LRA): the value 0-9 of nested MIN/MAX/MED/SM lists";
+  TaskType t = tree_task_type(
+      "listops", "ListOps (LRA): the value 0-9 of nested MIN/MAX/MED/SM lists", TargetKind::kClass);
   t.options = {{"preset",
                 Kind::kText,
                 "small",
@@ -340,7 +346,6 @@ TaskType listops_type() {
                 {"small", "lra"}}};
   for (TaskOption& o : shape_options("0", "0", "0.25", " (0: the preset's)"))
     t.options.push_back(o);
-  t.capabilities = [](const TaskSetup&) { return tree_capabilities(TargetKind::kClass); };
   t.check = [](const TaskSetup& s) {
     for (const char* key : {"max_depth", "max_args"})
       if (s.integer(key) == 1) throw TaskOptionError(key, "must be 0 (the preset's) or at least 2");
@@ -356,11 +361,9 @@ TaskType listops_type() {
 }
 
 TaskType tree_eval_type() {
-  TaskType t;
-  t.name = "tree_eval";
-  t.description = "the value mod 10 of an arithmetic tree over +, -, *";
+  TaskType t = tree_task_type("tree_eval", "the value mod 10 of an arithmetic tree over +, -, *",
+                              TargetKind::kClass);
   t.options = shape_options("6", "2", "0.4");
-  t.capabilities = [](const TaskSetup&) { return tree_capabilities(TargetKind::kClass); };
   t.make = [](const TaskSetup& s) -> std::unique_ptr<Task> {
     return std::make_unique<ValueTreeTask>("tree_eval", shape_of(s), tree_eval_vocab(),
                                            std::pair<int64_t, int64_t>{1, 64},
@@ -370,12 +373,11 @@ TaskType tree_eval_type() {
 }
 
 TaskType tree_traversal_type() {
-  TaskType t;
-  t.name = "tree_traversal";
-  t.description = "output a tree's labels in post-order, given it in pre-order";
+  TaskType t = tree_task_type("tree_traversal",
+                              "output a tree's labels in post-order, given it in pre-order",
+                              TargetKind::kSequence);
   t.options = {{"labels", Kind::kInteger, "10", "node labels a, b, ...", 1, 26}};
   for (TaskOption& o : shape_options("6", "3", "0.35")) t.options.push_back(o);
-  t.capabilities = [](const TaskSetup&) { return tree_capabilities(TargetKind::kSequence); };
   t.make = [](const TaskSetup& s) -> std::unique_ptr<Task> {
     return std::make_unique<TreeTraversalTask>(shape_of(s), s.integer("labels"));
   };
