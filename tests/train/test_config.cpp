@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
+#include <utility>
 
 #include "datasets/task_registry.h"
 #include "framework/text.h"
@@ -69,14 +70,16 @@ TEST(Config, DuplicateKeyIsAnError) {
 }
 
 TEST(Config, WrongTypesAndRanges) {
-  EXPECT_TRUE(
-      contains(config_error_of("train: {batch_size: -1}"), "train.batch_size: must be in [1"));
-  EXPECT_TRUE(contains(config_error_of("task: {vocab: 1e12}"), "must be an integer"));
-  EXPECT_TRUE(contains(config_error_of("model: {dropout: high}"), "must be a number"));
-  EXPECT_TRUE(contains(config_error_of("model: {type: lstm}"), "is not one of"));
-  EXPECT_TRUE(contains(config_error_of("model: 3"), "must be a mapping"));
-  EXPECT_TRUE(contains(config_error_of("train: {steps: }"), "has no value"));
-  EXPECT_TRUE(contains(config_error_of("- a\n- b\n"), "mapping"));
+  // {YAML, part of its error}
+  const std::pair<const char*, const char*> cases[] = {
+      {"train: {batch_size: -1}", "train.batch_size: must be in [1"},
+      {"task: {vocab: 1e12}", "must be an integer"},
+      {"model: {dropout: high}", "must be a number"},
+      {"model: {type: lstm}", "is not one of"},
+      {"model: 3", "must be a mapping"},
+      {"train: {steps: }", "has no value"},
+      {"- a\n- b\n", "mapping"}};
+  for (auto [yaml, part] : cases) EXPECT_TRUE(contains(config_error_of(yaml), part)) << yaml;
 }
 
 TEST(Config, ContradictionsNameTheKey) {
