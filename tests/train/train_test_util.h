@@ -1,5 +1,5 @@
-// Helpers shared by the train/ tests: config and resume errors, eval --data, and cross-attention
-// maps.
+// Helpers shared by the train/ tests: file task specs, config and resume errors, eval --data, and
+// cross-attention maps.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "datasets/batch.h"
+#include "datasets/file_task.h"
 #include "framework/io/atomic_file.h"
 #include "train/commands.h"
 #include "train/config.h"
@@ -19,6 +20,20 @@
 #include "train/trainer.h"
 
 namespace heed::testing {
+
+// A file task's spec from its files and lengths (designated initializers would warn about the
+// rest).
+inline FileTaskSpec file_task_spec(const std::string& train, const std::string& valid = "",
+                                   const std::string& vocab_file = "", int64_t min_len = 1,
+                                   int64_t max_len = 1 << 16) {
+  FileTaskSpec s;
+  s.train = train;
+  s.valid = valid;
+  s.vocab_file = vocab_file;
+  s.min_len = min_len;
+  s.max_len = max_len;
+  return s;
+}
 
 // The one-line ConfigError that `yaml` (with `overrides`) gives, read as `source`; a failure
 // when it loads.
