@@ -1,5 +1,5 @@
-// Helpers shared by the train/ tests: file task specs, config and resume errors, eval --data, and
-// cross-attention maps.
+// Helpers shared by the train/ tests: a run directory fixture, file task specs, config and resume
+// errors, eval --data, and cross-attention maps.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -12,6 +12,7 @@
 #include "datasets/batch.h"
 #include "datasets/file_task.h"
 #include "framework/io/atomic_file.h"
+#include "tests/test_util.h"
 #include "train/commands.h"
 #include "train/config.h"
 #include "train/report/report.h"
@@ -20,6 +21,15 @@
 #include "train/trainer.h"
 
 namespace heed::testing {
+
+// A fixture whose runs go to dir_/run: train_yaml trains a config given without out_dir.
+class RunDirTest : public TempDirTest {
+ protected:
+  std::string run_dir() const { return (dir_ / "run").string(); }
+  TrainSummary train_yaml(const std::string& yaml, const std::string& source) {
+    return train(parse_config(yaml + "out_dir: " + run_dir() + "\n", source), {});
+  }
+};
 
 // A file task's spec from its files and lengths (designated initializers would warn about the
 // rest).
