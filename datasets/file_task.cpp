@@ -21,12 +21,27 @@ std::vector<Example> encode_with(const WordVocab& vocab, const std::vector<TextE
 
 }  // namespace
 
+std::vector<Example> FileExamples::eval(
+    int64_t count, const std::function<std::vector<Example>(const std::string&)>& read) const {
+  if (!eval_) {
+    if (!spec_.valid.empty())
+      eval_ = read(spec_.valid);
+    else if (!train_.empty())
+      eval_ = train_;
+    else if (!spec_.train.empty())
+      eval_ = read(spec_.train);
+    else
+      throw Error("task 'file': no validation or training file to evaluate on");
+  }
+  const std::size_t n = std::min<std::size_t>(eval_->size(), std::max<int64_t>(count, 0));
+  return std::vector<Example>(eval_->begin(), eval_->begin() + n);
+}
+
 FileTask::FileTask(FileTaskSpec spec, WordVocab vocab, std::vector<Example> train,
                    int64_t longest_target)
     : Task("file"),
-      spec_(std::move(spec)),
+      files_(std::move(spec), std::move(train)),
       vocab_(std::move(vocab)),
-      train_(std::move(train)),
       longest_target_(longest_target) {}
 
 Example FileTask::sample(Rng&, int64_t, int64_t) const {
@@ -39,22 +54,11 @@ std::vector<Example> FileTask::encode(const std::vector<TextExample>& examples) 
 
 std::vector<Example> FileTask::train_batch(uint64_t seed, int64_t k, int64_t batch_size, int64_t,
                                            int64_t) const {
-  return planned_batch(plan_, train_, seed, k, batch_size, spec_.bucketing);
+  return files_.batch(seed, k, batch_size);
 }
 
 std::vector<Example> FileTask::eval_examples(uint64_t, int64_t count, int64_t, int64_t) const {
-  if (!eval_) {
-    if (!spec_.valid.empty())
-      eval_ = encode(read_tsv(spec_.valid));
-    else if (!train_.empty())
-      eval_ = train_;
-    else if (!spec_.train.empty())
-      eval_ = encode(read_tsv(spec_.train));
-    else
-      throw Error("task 'file': no validation or training file to evaluate on");
-  }
-  const std::size_t n = std::min<std::size_t>(eval_->size(), std::max<int64_t>(count, 0));
-  return std::vector<Example>(eval_->begin(), eval_->begin() + n);
+  return files_.eval(count, [this](const std::string& path) { return read_examples(path); });
 }
 
 std::map<std::string, std::string> FileTask::metadata() const {

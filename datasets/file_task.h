@@ -4,10 +4,13 @@
 // evaluation reads the validation file in order.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "datasets/bucketing.h"
 #include "datasets/tasks.h"
@@ -22,6 +25,29 @@ struct FileTaskSpec {
   // Every training source must have min_len..max_len tokens: a longer line is refused with its
   // file and line rather than dropped in silence. Validation lines may have any length.
   int64_t min_len = 1, max_len = 1 << 16;
+};
+
+// The examples of a task read from files (FileTask, TreeFileTask): the training file's, batched by
+// a BatchPlan, and the first `count` for evaluation: the validation file's, else the training
+// examples, else the training file's (a task rebuilt from a checkpoint has none in memory), read
+// with `read` at the first evaluation.
+class FileExamples {
+ public:
+  FileExamples(FileTaskSpec spec, std::vector<Example> train)
+      : spec_(std::move(spec)), train_(std::move(train)) {}
+  const FileTaskSpec& spec() const { return spec_; }
+  const std::vector<Example>& train() const { return train_; }
+  std::vector<Example> batch(uint64_t seed, int64_t k, int64_t batch_size) const {
+    return planned_batch(plan_, train_, seed, k, batch_size, spec_.bucketing);
+  }
+  std::vector<Example> eval(
+      int64_t count, const std::function<std::vector<Example>(const std::string&)>& read) const;
+
+ private:
+  FileTaskSpec spec_;
+  std::vector<Example> train_;
+  mutable std::optional<BatchPlan> plan_;             // built at the first batch
+  mutable std::optional<std::vector<Example>> eval_;  // read at the first evaluation
 };
 
 class FileTask final : public Task {
@@ -50,15 +76,12 @@ class FileTask final : public Task {
 
   // Ids of a file's examples; words the vocabulary lacks become <unk>.
   std::vector<Example> encode(const std::vector<TextExample>& examples) const;
-  const std::vector<Example>& train_examples() const { return train_; }
+  const std::vector<Example>& train_examples() const { return files_.train(); }
 
  private:
-  FileTaskSpec spec_;
+  FileExamples files_;
   WordVocab vocab_;
-  std::vector<Example> train_;
   int64_t longest_target_;
-  mutable std::optional<BatchPlan> plan_;             // built at the first batch
-  mutable std::optional<std::vector<Example>> eval_;  // read at the first evaluation
 };
 
 // Reads the vocabulary (spec.vocab_file, else built from spec.train) and the training file, and

@@ -16,19 +16,16 @@ std::vector<Example> Task::eval_examples(uint64_t seed, int64_t count, int64_t m
   return generate(*this, seed, 1, 0, count, min_len, max_len);
 }
 
-std::vector<Example> generate(const Task& task, uint64_t seed, uint64_t stream, int64_t first,
-                              int64_t count, int64_t min_len, int64_t max_len) {
+void check_lengths(const Task& task, int64_t min_len, int64_t max_len) {
   if (min_len < 1 || max_len < min_len)
     throw Error("task '" + task.name() + "': lengths must satisfy 1 <= min_len <= max_len (got " +
                 std::to_string(min_len) + ", " + std::to_string(max_len) + ")");
-  std::vector<Example> out;
-  out.reserve(count);
-  const uint64_t stream_seed = mix64(seed, stream);
-  for (int64_t i = first; i < first + count; ++i) {
-    Rng rng(stream_seed, static_cast<uint64_t>(i) << 20);
-    out.push_back(task.sample(rng, min_len, max_len));
-  }
-  return out;
+}
+
+std::vector<Example> generate(const Task& task, uint64_t seed, uint64_t stream, int64_t first,
+                              int64_t count, int64_t min_len, int64_t max_len) {
+  return generate_each(task, seed, stream, first, count, min_len, max_len,
+                       [&](Rng& rng) { return task.sample(rng, min_len, max_len); });
 }
 
 }  // namespace heed

@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "datasets/batch.h"
@@ -60,9 +61,28 @@ class Task {
 // the length-generalization streams (2 + length, length <= 65536).
 inline constexpr uint64_t kTestStream = 1ull << 32;
 
+// Throws unless 1 <= min_len <= max_len.
+void check_lengths(const Task& task, int64_t min_len, int64_t max_len);
+
 // `count` examples for stream `stream` (0 = training, 1 = evaluation, ...) starting at index
 // `first`: example i uses Rng(mix64(seed, stream), i · 2^20), so any slice can be regenerated.
 std::vector<Example> generate(const Task& task, uint64_t seed, uint64_t stream, int64_t first,
                               int64_t count, int64_t min_len, int64_t max_len);
+
+// generate()'s indexing with the draw left open: example i is draw(rng) with that Rng. Lengths
+// outside 1 <= min_len <= max_len are refused, naming `task`.
+template <typename Draw>
+auto generate_each(const Task& task, uint64_t seed, uint64_t stream, int64_t first, int64_t count,
+                   int64_t min_len, int64_t max_len, Draw draw) {
+  check_lengths(task, min_len, max_len);
+  std::vector<std::invoke_result_t<Draw&, Rng&>> out;
+  out.reserve(count);
+  const uint64_t stream_seed = mix64(seed, stream);
+  for (int64_t i = first; i < first + count; ++i) {
+    Rng rng(stream_seed, static_cast<uint64_t>(i) << 20);
+    out.push_back(draw(rng));
+  }
+  return out;
+}
 
 }  // namespace heed

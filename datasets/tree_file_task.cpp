@@ -78,11 +78,10 @@ TreeFileTask::TreeFileTask(FileTaskSpec spec, TargetKind kind, TreeVocab vocab,
                            std::vector<std::string> labels, std::vector<Example> train,
                            int64_t longest_target)
     : TreeTask("file"),
-      spec_(std::move(spec)),
+      files_(std::move(spec), std::move(train)),
       kind_(kind),
       vocab_(std::move(vocab)),
       labels_(std::move(labels)),
-      train_(std::move(train)),
       longest_target_(longest_target) {}
 
 TreeExample TreeFileTask::sample_tree(Rng&, int64_t, int64_t) const {
@@ -102,22 +101,11 @@ std::string TreeFileTask::class_name(int64_t c) const {
 
 std::vector<Example> TreeFileTask::train_batch(uint64_t seed, int64_t k, int64_t batch_size,
                                                int64_t, int64_t) const {
-  return planned_batch(plan_, train_, seed, k, batch_size, spec_.bucketing);
+  return files_.batch(seed, k, batch_size);
 }
 
 std::vector<Example> TreeFileTask::eval_examples(uint64_t, int64_t count, int64_t, int64_t) const {
-  if (!eval_) {
-    if (!spec_.valid.empty())
-      eval_ = read_examples(spec_.valid);
-    else if (!train_.empty())
-      eval_ = train_;
-    else if (!spec_.train.empty())
-      eval_ = read_examples(spec_.train);
-    else
-      throw Error("task 'file': no validation or training file to evaluate on");
-  }
-  const std::size_t n = std::min<std::size_t>(eval_->size(), std::max<int64_t>(count, 0));
-  return std::vector<Example>(eval_->begin(), eval_->begin() + n);
+  return files_.eval(count, [this](const std::string& path) { return read_examples(path); });
 }
 
 std::map<std::string, std::string> TreeFileTask::metadata() const {

@@ -52,20 +52,17 @@ class TreeFileTask final : public TreeTask {
   std::string class_name(int64_t c) const override;
   int64_t unknown_token() const override { return kTreeUnknown; }
   std::pair<int64_t, int64_t> default_lengths() const override {
-    return {spec_.min_len, spec_.max_len};
+    return {files_.spec().min_len, files_.spec().max_len};
   }
   // Where a file's tree atoms unknown to the vocabulary go.
   static constexpr int64_t kTreeUnknown = kCloseBracket + 1;
 
  private:
-  FileTaskSpec spec_;
+  FileExamples files_;
   TargetKind kind_;
   TreeVocab vocab_;
   std::vector<std::string> labels_;
-  std::vector<Example> train_;
   int64_t longest_target_;
-  mutable std::optional<BatchPlan> plan_;             // built at the first batch
-  mutable std::optional<std::vector<Example>> eval_;  // read at the first evaluation
 };
 
 // Reads the vocabulary and the training file and checks the validation file. Every training

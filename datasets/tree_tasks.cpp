@@ -139,36 +139,28 @@ class RandomTreeTask : public TreeTask {
   std::pair<int64_t, int64_t> lengths_;
 };
 
-class ListOpsTask final : public RandomTreeTask {
+// An operator tree over the values 0..9 whose target is its value, one of 10 classes: operators
+// are the `ops` tokens from kFirstOp, the values the ten after them.
+class ValueTreeTask final : public RandomTreeTask {
  public:
-  ListOpsTask(TreeShape shape, std::pair<int64_t, int64_t> lengths)
-      : RandomTreeTask("listops", shape, Brackets::kClose, listops_vocab(), lengths) {}
+  ValueTreeTask(std::string name, TreeShape shape, TreeVocab vocabulary,
+                std::pair<int64_t, int64_t> lengths, int64_t ops, int64_t (*value)(const Tree&))
+      : RandomTreeTask(std::move(name), shape, Brackets::kClose, std::move(vocabulary), lengths),
+        ops_(ops),
+        value_(value) {}
   TargetKind target_kind() const override { return TargetKind::kClass; }
   int64_t num_classes() const override { return 10; }
   int64_t max_target_len(int64_t) const override { return 1; }
 
  protected:
-  bool opens_node(int64_t t) const override { return t >= kListOpsMin && t <= kListOpsSum; }
-  int64_t inner_token(Rng& rng) const override { return kListOpsMin + rng.randint(0, 4); }
-  int64_t leaf_token(Rng& rng) const override { return kListOpsFirstValue + rng.randint(0, 10); }
-  std::vector<int64_t> target_of(const Tree& tree) const override { return {listops_value(tree)}; }
-};
+  bool opens_node(int64_t t) const override { return t >= kFirstOp && t < kFirstOp + ops_; }
+  int64_t inner_token(Rng& rng) const override { return kFirstOp + rng.randint(0, ops_); }
+  int64_t leaf_token(Rng& rng) const override { return kFirstOp + ops_ + rng.randint(0, 10); }
+  std::vector<int64_t> target_of(const Tree& tree) const override { return {value_(tree)}; }
 
-class TreeEvalTask final : public RandomTreeTask {
- public:
-  explicit TreeEvalTask(TreeShape shape)
-      : RandomTreeTask("tree_eval", shape, Brackets::kClose, tree_eval_vocab(), {1, 64}) {}
-  TargetKind target_kind() const override { return TargetKind::kClass; }
-  int64_t num_classes() const override { return 10; }
-  int64_t max_target_len(int64_t) const override { return 1; }
-
- protected:
-  bool opens_node(int64_t t) const override { return t >= kEvalAdd && t <= kEvalMul; }
-  int64_t inner_token(Rng& rng) const override { return kEvalAdd + rng.randint(0, 3); }
-  int64_t leaf_token(Rng& rng) const override { return kEvalFirstValue + rng.randint(0, 10); }
-  std::vector<int64_t> target_of(const Tree& tree) const override {
-    return {tree_eval_value(tree)};
-  }
+ private:
+  int64_t ops_;
+  int64_t (*value_)(const Tree&);
 };
 
 // Inner and leaf nodes share labels, so the flat sequence needs both brackets to be a tree.
@@ -328,17 +320,23 @@ TreeShape shape_of(const TaskSetup& s, int64_t depth_if_0 = 0, int64_t args_if_0
   return {depth == 0 ? depth_if_0 : depth, args == 0 ? args_if_0 : args, s.number("list_p")};
 }
 
-TaskCapabilities tree_capabilities(TargetKind targets) {
-  TaskCapabilities c;
-  c.targets = targets;
-  c.tree_source = true;
-  return c;
+// A tree task's type with its name, description and kind of targets; the caller adds the rest.
+TaskType tree_task_type(std::string name, std::string description, TargetKind targets) {
+  TaskType t;
+  t.name = std::move(name);
+  t.description = std::move(description);
+  t.capabilities = [targets](const TaskSetup&) {
+    TaskCapabilities c;
+    c.targets = targets;
+    c.tree_source = true;
+    return c;
+  };
+  return t;
 }
 
 TaskType listops_type() {
-  TaskType t;
-  t.name = "listops";
-  t.description = "ListOps (LRA): the value 0-9 of nested MIN/MAX/MED/SM lists";
+  TaskType t = tree_task_type(
+      "listops", "ListOps (LRA): the value 0-9 of nested MIN/MAX/MED/SM lists", TargetKind::kClass);
   t.options = {{"preset",
                 Kind::kText,
                 "small",
@@ -348,39 +346,38 @@ TaskType listops_type() {
                 {"small", "lra"}}};
   for (TaskOption& o : shape_options("0", "0", "0.25", " (0: the preset's)"))
     t.options.push_back(o);
-  t.capabilities = [](const TaskSetup&) { return tree_capabilities(TargetKind::kClass); };
   t.check = [](const TaskSetup& s) {
     for (const char* key : {"max_depth", "max_args"})
       if (s.integer(key) == 1) throw TaskOptionError(key, "must be 0 (the preset's) or at least 2");
   };
   t.make = [](const TaskSetup& s) -> std::unique_ptr<Task> {
     const bool lra = s.text("preset") == "lra";
-    return std::make_unique<ListOpsTask>(
-        shape_of(s, lra ? 10 : 6, lra ? 10 : 5),
-        lra ? std::pair<int64_t, int64_t>{500, 2000} : std::pair<int64_t, int64_t>{1, 128});
+    return std::make_unique<ValueTreeTask>(
+        "listops", shape_of(s, lra ? 10 : 6, lra ? 10 : 5), listops_vocab(),
+        lra ? std::pair<int64_t, int64_t>{500, 2000} : std::pair<int64_t, int64_t>{1, 128},
+        kListOpsSum - kListOpsMin + 1, listops_value);
   };
   return t;
 }
 
 TaskType tree_eval_type() {
-  TaskType t;
-  t.name = "tree_eval";
-  t.description = "the value mod 10 of an arithmetic tree over +, -, *";
+  TaskType t = tree_task_type("tree_eval", "the value mod 10 of an arithmetic tree over +, -, *",
+                              TargetKind::kClass);
   t.options = shape_options("6", "2", "0.4");
-  t.capabilities = [](const TaskSetup&) { return tree_capabilities(TargetKind::kClass); };
   t.make = [](const TaskSetup& s) -> std::unique_ptr<Task> {
-    return std::make_unique<TreeEvalTask>(shape_of(s));
+    return std::make_unique<ValueTreeTask>("tree_eval", shape_of(s), tree_eval_vocab(),
+                                           std::pair<int64_t, int64_t>{1, 64},
+                                           kEvalMul - kEvalAdd + 1, tree_eval_value);
   };
   return t;
 }
 
 TaskType tree_traversal_type() {
-  TaskType t;
-  t.name = "tree_traversal";
-  t.description = "output a tree's labels in post-order, given it in pre-order";
+  TaskType t = tree_task_type("tree_traversal",
+                              "output a tree's labels in post-order, given it in pre-order",
+                              TargetKind::kSequence);
   t.options = {{"labels", Kind::kInteger, "10", "node labels a, b, ...", 1, 26}};
   for (TaskOption& o : shape_options("6", "3", "0.35")) t.options.push_back(o);
-  t.capabilities = [](const TaskSetup&) { return tree_capabilities(TargetKind::kSequence); };
   t.make = [](const TaskSetup& s) -> std::unique_ptr<Task> {
     return std::make_unique<TreeTraversalTask>(shape_of(s), s.integer("labels"));
   };
@@ -403,17 +400,8 @@ std::unique_ptr<TreeTask> make_tree_task(const std::string& name,
 std::vector<TreeExample> generate_trees(const TreeTask& task, uint64_t seed, uint64_t stream,
                                         int64_t first, int64_t count, int64_t min_len,
                                         int64_t max_len) {
-  if (min_len < 1 || max_len < min_len)
-    throw Error("task '" + task.name() + "': lengths must satisfy 1 <= min_len <= max_len (got " +
-                std::to_string(min_len) + ", " + std::to_string(max_len) + ")");
-  std::vector<TreeExample> out;
-  out.reserve(count);
-  const uint64_t stream_seed = mix64(seed, stream);
-  for (int64_t i = first; i < first + count; ++i) {
-    Rng rng(stream_seed, static_cast<uint64_t>(i) << 20);
-    out.push_back(task.sample_tree(rng, min_len, max_len));
-  }
-  return out;
+  return generate_each(task, seed, stream, first, count, min_len, max_len,
+                       [&](Rng& rng) { return task.sample_tree(rng, min_len, max_len); });
 }
 
 }  // namespace heed

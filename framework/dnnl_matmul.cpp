@@ -5,6 +5,7 @@
 #include <map>
 #include <mutex>
 #include <oneapi/dnnl/dnnl.hpp>
+#include <utility>
 
 #include "framework/runtime.h"
 
@@ -141,41 +142,33 @@ int num_threads() {
   return omp_get_max_threads();
 }
 
+namespace {
+
+// The name of the instruction set oneDNN dispatches to, "other" for those not listed.
+const char* isa_name(dnnl::cpu_isa isa) {
+  using I = dnnl::cpu_isa;
+  static constexpr std::pair<I, const char*> kNames[] = {
+      {I::avx512_core_amx, "avx512_core_amx"},
+      {I::avx512_core_bf16, "avx512_core_bf16"},
+      {I::avx512_core_vnni, "avx512_core_vnni"},
+      {I::avx512_core, "avx512_core"},
+      {I::avx2_vnni, "avx2_vnni"},
+      {I::avx2, "avx2"},
+      {I::avx, "avx"},
+      {I::sse41, "sse41"},
+  };
+  for (const auto& [i, name] : kNames)
+    if (i == isa) return name;
+  return "other";
+}
+
+}  // namespace
+
 const char* onednn_info() {
   static std::string info = [] {
     const dnnl_version_t* v = dnnl_version();
-    std::string isa;
-    switch (dnnl::get_effective_cpu_isa()) {
-      case dnnl::cpu_isa::avx512_core_amx:
-        isa = "avx512_core_amx";
-        break;
-      case dnnl::cpu_isa::avx512_core_bf16:
-        isa = "avx512_core_bf16";
-        break;
-      case dnnl::cpu_isa::avx512_core_vnni:
-        isa = "avx512_core_vnni";
-        break;
-      case dnnl::cpu_isa::avx512_core:
-        isa = "avx512_core";
-        break;
-      case dnnl::cpu_isa::avx2_vnni:
-        isa = "avx2_vnni";
-        break;
-      case dnnl::cpu_isa::avx2:
-        isa = "avx2";
-        break;
-      case dnnl::cpu_isa::avx:
-        isa = "avx";
-        break;
-      case dnnl::cpu_isa::sse41:
-        isa = "sse41";
-        break;
-      default:
-        isa = "other";
-        break;
-    }
     return std::to_string(v->major) + "." + std::to_string(v->minor) + "." +
-           std::to_string(v->patch) + " (" + isa + ")";
+           std::to_string(v->patch) + " (" + isa_name(dnnl::get_effective_cpu_isa()) + ")";
   }();
   return info.c_str();
 }

@@ -207,10 +207,14 @@ float Tensor::item() const {
   return to_vector()[0];
 }
 
-std::vector<float> Tensor::to_vector() const {
-  std::vector<float> out(numel());
-  Tensor c = contiguous();
-  switch (dtype()) {
+namespace {
+
+// The values of t in row-major order, each converted from t's dtype to T.
+template <typename T>
+std::vector<T> values_as(const Tensor& t) {
+  std::vector<T> out(t.numel());
+  Tensor c = t.contiguous();
+  switch (t.dtype()) {
     case DType::F32:
       std::copy_n(c.data<float>(), out.size(), out.begin());
       break;
@@ -224,21 +228,14 @@ std::vector<float> Tensor::to_vector() const {
   return out;
 }
 
+}  // namespace
+
+std::vector<float> Tensor::to_vector() const {
+  return values_as<float>(*this);
+}
+
 std::vector<int64_t> Tensor::to_ints() const {
-  std::vector<int64_t> out(numel());
-  Tensor c = contiguous();
-  switch (dtype()) {
-    case DType::F32:
-      std::copy_n(c.data<float>(), out.size(), out.begin());
-      break;
-    case DType::I32:
-      std::copy_n(c.data<int32_t>(), out.size(), out.begin());
-      break;
-    case DType::I64:
-      std::copy_n(c.data<int64_t>(), out.size(), out.begin());
-      break;
-  }
-  return out;
+  return values_as<int64_t>(*this);
 }
 
 float Tensor::at(std::initializer_list<int64_t> index) const {

@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <initializer_list>
 #include <string>
 
 #include "framework/gradcheck.h"
@@ -55,6 +56,23 @@ inline ::testing::AssertionResult passes_gradcheck(const GradcheckFn& f,
   GradcheckReport r = gradcheck(f, inputs, opts);
   if (r.ok) return ::testing::AssertionSuccess();
   return ::testing::AssertionFailure() << r.message << " worst: " << r.worst;
+}
+
+// Whether `text` contains `part`; a failure shows the whole text.
+inline ::testing::AssertionResult contains(const std::string& text, const std::string& part) {
+  if (text.find(part) != std::string::npos) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << "'" << part << "' not in: " << text;
+}
+
+// Runs f, expects a heed::Error whose message contains every one of `parts`.
+template <typename F>
+void expect_error(F&& f, std::initializer_list<const char*> parts) {
+  try {
+    f();
+    ADD_FAILURE() << "no heed::Error thrown";
+  } catch (const Error& e) {
+    for (const char* p : parts) EXPECT_TRUE(contains(e.what(), p));
+  }
 }
 
 inline void expect_values(const Tensor& t, const std::vector<float>& expected, float tol = 1e-5f) {

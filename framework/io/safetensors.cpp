@@ -296,14 +296,8 @@ std::string encode(const NamedTensors& tensors, const std::map<std::string, std:
 }  // namespace
 
 const char* safetensors_dtype_name(DType dtype) {
-  switch (dtype) {
-    case DType::F32:
-      return "F32";
-    case DType::I32:
-      return "I32";
-    case DType::I64:
-      return "I64";
-  }
+  for (const DTypeInfo& d : kDTypes)
+    if (d.supported && d.dtype == dtype) return d.name;
   return "?";
 }
 

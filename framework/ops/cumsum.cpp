@@ -34,6 +34,35 @@ void cumsum_forward(const float* x, float* y, int64_t outer, int64_t n, int64_t 
   }
 }
 
+// S (D, Dv) += a bᵀ, for a (D) and b (Dv).
+void add_outer(float* S, const float* a, const float* b, int64_t D, int64_t Dv) {
+  for (int64_t d = 0; d < D; ++d) {
+    const float ad = a[d];
+    float* row = S + d * Dv;
+    for (int64_t e = 0; e < Dv; ++e) row[e] += ad * b[e];
+  }
+}
+
+// out (D) = S x, for S (D, Dv) and x (Dv).
+void times_vector(const float* S, const float* x, float* out, int64_t D, int64_t Dv) {
+  for (int64_t d = 0; d < D; ++d) {
+    const float* row = S + d * Dv;
+    float acc = 0.0f;
+    for (int64_t e = 0; e < Dv; ++e) acc += row[e] * x[e];
+    out[d] = acc;
+  }
+}
+
+// out (Dv) = Sᵀ x, for S (D, Dv) and x (D).
+void transposed_times_vector(const float* S, const float* x, float* out, int64_t D, int64_t Dv) {
+  std::fill(out, out + Dv, 0.0f);
+  for (int64_t d = 0; d < D; ++d) {
+    const float xd = x[d];
+    const float* row = S + d * Dv;
+    for (int64_t e = 0; e < Dv; ++e) out[e] += xd * row[e];
+  }
+}
+
 // q: (N, Tq, D), k: (N, Tk, D), v: (N, Tk, Dv), out: (N, Tq, Dv), all contiguous.
 // out_i = (Σ_{j ≤ i + shift} k_j v_jᵀ)ᵀ q_i with shift = Tk − Tq; S (D, Dv) is the running sum.
 void causal_dot_product_forward(const float* q, const float* k, const float* v, float* out,
@@ -46,19 +75,8 @@ void causal_dot_product_forward(const float* q, const float* k, const float* v, 
     float* ob = out + b * Tq * Dv;
     int64_t j = 0;
     for (int64_t i = 0; i < Tq; ++i) {
-      for (; j < Tk && j <= i + shift; ++j)
-        for (int64_t d = 0; d < D; ++d) {
-          const float kd = kb[j * D + d];
-          float* row = S.data() + d * Dv;
-          for (int64_t e = 0; e < Dv; ++e) row[e] += kd * vb[j * Dv + e];
-        }
-      float* oi = ob + i * Dv;
-      std::fill(oi, oi + Dv, 0.0f);
-      for (int64_t d = 0; d < D; ++d) {
-        const float qd = qb[i * D + d];
-        const float* row = S.data() + d * Dv;
-        for (int64_t e = 0; e < Dv; ++e) oi[e] += qd * row[e];
-      }
+      for (; j < Tk && j <= i + shift; ++j) add_outer(S.data(), kb + j * D, vb + j * Dv, D, Dv);
+      transposed_times_vector(S.data(), qb + i * D, ob + i * Dv, D, Dv);
     }
   }
 }
@@ -79,47 +97,17 @@ void causal_dot_product_backward(const float* q, const float* k, const float* v,
       float* gqb = gq + b * Tq * D;
       int64_t j = 0;
       for (int64_t i = 0; i < Tq; ++i) {
-        for (; j < Tk && j <= i + shift; ++j)
-          for (int64_t d = 0; d < D; ++d) {
-            const float kd = kb[j * D + d];
-            float* row = S.data() + d * Dv;
-            for (int64_t e = 0; e < Dv; ++e) row[e] += kd * vb[j * Dv + e];
-          }
-        for (int64_t d = 0; d < D; ++d) {
-          const float* row = S.data() + d * Dv;
-          float acc = 0.0f;
-          for (int64_t e = 0; e < Dv; ++e) acc += row[e] * gb[i * Dv + e];
-          gqb[i * D + d] = acc;
-        }
+        for (; j < Tk && j <= i + shift; ++j) add_outer(S.data(), kb + j * D, vb + j * Dv, D, Dv);
+        times_vector(S.data(), gb + i * Dv, gqb + i * D, D, Dv);
       }
     }
     if (!gk && !gv) continue;
     std::fill(S.begin(), S.end(), 0.0f);  // now R
     int64_t i = Tq - 1;
     for (int64_t j = Tk - 1; j >= 0; --j) {
-      for (; i >= 0 && i + shift >= j; --i)
-        for (int64_t d = 0; d < D; ++d) {
-          const float qd = qb[i * D + d];
-          float* row = S.data() + d * Dv;
-          for (int64_t e = 0; e < Dv; ++e) row[e] += qd * gb[i * Dv + e];
-        }
-      if (gk) {
-        for (int64_t d = 0; d < D; ++d) {
-          const float* row = S.data() + d * Dv;
-          float acc = 0.0f;
-          for (int64_t e = 0; e < Dv; ++e) acc += row[e] * vb[j * Dv + e];
-          gk[(b * Tk + j) * D + d] = acc;
-        }
-      }
-      if (gv) {
-        float* gvj = gv + (b * Tk + j) * Dv;
-        std::fill(gvj, gvj + Dv, 0.0f);
-        for (int64_t d = 0; d < D; ++d) {
-          const float kd = kb[j * D + d];
-          const float* row = S.data() + d * Dv;
-          for (int64_t e = 0; e < Dv; ++e) gvj[e] += kd * row[e];
-        }
-      }
+      for (; i >= 0 && i + shift >= j; --i) add_outer(S.data(), qb + i * D, gb + i * Dv, D, Dv);
+      if (gk) times_vector(S.data(), vb + j * Dv, gk + (b * Tk + j) * D, D, Dv);
+      if (gv) transposed_times_vector(S.data(), kb + j * D, gv + (b * Tk + j) * Dv, D, Dv);
     }
   }
 }

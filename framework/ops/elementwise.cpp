@@ -352,24 +352,28 @@ void add_(const Tensor& dst, const Tensor& src, float alpha) {
       });
 }
 
-void mul_(const Tensor& dst, float v) {
-  check_float(dst, "mul_");
+namespace {
+
+// f(x) on every element x of dst, in place, whatever its strides.
+template <typename F>
+void update_each(const Tensor& dst, const char* op, F f) {
+  check_float(dst, op);
   float* d = dst.data<float>();
   for_each_row<1>(
       dst.shape(), {dst.strides()},
       [&](const std::array<int64_t, 1>& off, int64_t n, const std::array<int64_t, 1>& inc) {
-        for (int64_t i = 0; i < n; ++i) d[off[0] + i * inc[0]] *= v;
+        for (int64_t i = 0; i < n; ++i) f(d[off[0] + i * inc[0]]);
       });
 }
 
+}  // namespace
+
+void mul_(const Tensor& dst, float v) {
+  update_each(dst, "mul_", [v](float& x) { x *= v; });
+}
+
 void fill_(const Tensor& dst, float v) {
-  check_float(dst, "fill_");
-  float* d = dst.data<float>();
-  for_each_row<1>(
-      dst.shape(), {dst.strides()},
-      [&](const std::array<int64_t, 1>& off, int64_t n, const std::array<int64_t, 1>& inc) {
-        for (int64_t i = 0; i < n; ++i) d[off[0] + i * inc[0]] = v;
-      });
+  update_each(dst, "fill_", [v](float& x) { x = v; });
 }
 
 void copy_(const Tensor& dst, const Tensor& src) {

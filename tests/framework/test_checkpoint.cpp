@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <optional>
 
 #include "framework/io/atomic_file.h"
 #include "framework/io/checkpoint.h"
@@ -105,32 +106,35 @@ TEST(Checkpoint, AFlippedDataByteIsRefusedNamingTheFile) {
   }
 }
 
-TEST(Checkpoint, AnEditedConfigIsRefused) {
+// Saves a checkpoint, sets `key` of its trainer file's metadata to `value` (erases it when none)
+// behind the checksums' back: loading must then be refused, naming the file, with `fragment`.
+::testing::AssertionResult refused_with_trainer_metadata(const std::string& key,
+                                                         const std::optional<std::string>& value,
+                                                         const std::string& fragment) {
   ScratchDir root;
   const std::string dir = root / "ck";
   save(dir, 3);
   const std::string path = dir + "/trainer.safetensors";
   SafetensorsData t = load_safetensors(path);
-  t.metadata["config"] = "model:\n  d_model: 9\n";
+  if (value)
+    t.metadata[key] = *value;
+  else
+    t.metadata.erase(key);
   save_safetensors(path, t.tensors, t.metadata);
-  EXPECT_TRUE(throws_error([&] { load_checkpoint(dir); }, path + ": ",
-                           "checksum mismatch (trainer_checksum"));
+  return throws_error([&] { load_checkpoint(dir); }, path + ": ", fragment);
+}
+
+TEST(Checkpoint, AnEditedConfigIsRefused) {
+  EXPECT_TRUE(refused_with_trainer_metadata("config", "model:\n  d_model: 9\n",
+                                            "checksum mismatch (trainer_checksum"));
 }
 
 TEST(Checkpoint, WrongOrMissingFormatVersionIsRefused) {
-  ScratchDir root;
-  const std::string dir = root / "ck";
-  save(dir, 3);
-  const std::string path = dir + "/trainer.safetensors";
-  SafetensorsData t = load_safetensors(path);
-  t.metadata["format_version"] = "2";
-  save_safetensors(path, t.tensors, t.metadata);
-  EXPECT_TRUE(throws_error([&] { load_checkpoint(dir); }, path + ": ",
-                           "format_version '2' is not supported (this build reads '1')"));
-  t.metadata.erase("format_version");
-  save_safetensors(path, t.tensors, t.metadata);
-  EXPECT_TRUE(throws_error([&] { load_checkpoint(dir); }, path + ": ",
-                           "no \"format_version\" in __metadata__ (not a heed checkpoint?)"));
+  EXPECT_TRUE(refused_with_trainer_metadata(
+      "format_version", "2", "format_version '2' is not supported (this build reads '1')"));
+  EXPECT_TRUE(refused_with_trainer_metadata(
+      "format_version", std::nullopt,
+      "no \"format_version\" in __metadata__ (not a heed checkpoint?)"));
 }
 
 TEST(Checkpoint, MissingOrCorruptFilesAreNamed) {

@@ -15,20 +15,8 @@
 namespace heed {
 namespace {
 
+using testing::expect_error;
 using testing::expect_values;
-
-// Runs f, expects a heed::Error whose message contains every one of `parts`.
-template <typename F>
-void expect_error(F&& f, std::initializer_list<const char*> parts) {
-  try {
-    f();
-    ADD_FAILURE() << "no heed::Error thrown";
-  } catch (const Error& e) {
-    for (const char* p : parts)
-      EXPECT_NE(std::string(e.what()).find(p), std::string::npos)
-          << "'" << p << "' not in: " << e.what();
-  }
-}
 
 // Shaped like one torch TransformerEncoderLayer slice: a raw parameter, a Linear, a LayerNorm.
 class Block : public Module {

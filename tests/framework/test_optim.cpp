@@ -18,19 +18,8 @@
 namespace heed {
 namespace {
 
+using testing::expect_error;
 using testing::expect_values;
-
-template <typename F>
-void expect_error(F&& f, std::initializer_list<const char*> parts) {
-  try {
-    f();
-    ADD_FAILURE() << "no heed::Error thrown";
-  } catch (const Error& e) {
-    for (const char* p : parts)
-      EXPECT_NE(std::string(e.what()).find(p), std::string::npos)
-          << "'" << p << "' not in: " << e.what();
-  }
-}
 
 Tensor param(const std::vector<float>& v) {
   return Tensor::from_vector(v, {static_cast<int64_t>(v.size())}).set_requires_grad();
@@ -270,6 +259,14 @@ struct Problem {
     copy_(w, o.w);
     copy_(b, o.b);
   }
+  // Steps `opt` (over named()) through steps [from, to).
+  void train(Optimizer& opt, int from, int to) const {
+    for (int s = from; s < to; ++s) {
+      opt.zero_grad();
+      backward(s);
+      opt.step();
+    }
+  }
 };
 
 std::vector<uint32_t> bits(const Tensor& t) {
@@ -284,29 +281,17 @@ void check_resume_is_bitwise(Make make) {
   // Uninterrupted: 6 steps.
   Problem a(1);
   auto opt_a = make(a.named());
-  for (int s = 0; s < 6; ++s) {
-    opt_a->zero_grad();
-    a.backward(s);
-    opt_a->step();
-  }
+  a.train(*opt_a, 0, 6);
   // Interrupted after 3 steps: parameters and state go to a fresh problem and optimizer.
   Problem b(1);
   auto opt_b = make(b.named());
-  for (int s = 0; s < 3; ++s) {
-    opt_b->zero_grad();
-    b.backward(s);
-    opt_b->step();
-  }
+  b.train(*opt_b, 0, 3);
   Problem c(999);
   c.copy_from(b);
   auto opt_c = make(c.named());
   opt_c->load_state(opt_b->state());
   EXPECT_EQ(opt_c->steps_taken(), 3);
-  for (int s = 3; s < 6; ++s) {
-    opt_c->zero_grad();
-    c.backward(s);
-    opt_c->step();
-  }
+  c.train(*opt_c, 3, 6);
   EXPECT_EQ(bits(a.w), bits(c.w));
   EXPECT_EQ(bits(a.b), bits(c.b));
   NamedTensors sa = opt_a->state(), sc = opt_c->state();

@@ -126,13 +126,13 @@ TEST(TensorChecks, FromIntsRejectsValuesOutsideInt32) {
 
 // --- gather ---
 
-// The per-element definition: out[c] = x[c with c[dim] replaced by index[c]].
-std::vector<float> gather_reference(const Tensor& x, int64_t dim, const Tensor& index) {
-  const std::vector<float> xv = x.contiguous().to_vector();
+// For each element c of index (in flat order), the flat offset in a contiguous x of `x_shape` of
+// c with c[dim] replaced by index[c].
+std::vector<int64_t> gathered_offsets(const Shape& x_shape, int64_t dim, const Tensor& index) {
   const std::vector<int64_t> iv = index.to_ints();
   const Shape& is = index.shape();
-  const Shape xs = contiguous_strides(x.shape());
-  std::vector<float> out(iv.size());
+  const Shape xs = contiguous_strides(x_shape);
+  std::vector<int64_t> offsets(iv.size());
   for (std::size_t flat = 0; flat < iv.size(); ++flat) {
     int64_t rem = static_cast<int64_t>(flat), off = 0;
     for (int64_t d = index.dim() - 1; d >= 0; --d) {
@@ -140,32 +140,34 @@ std::vector<float> gather_reference(const Tensor& x, int64_t dim, const Tensor& 
       rem /= is[d];
       off += (d == dim ? iv[flat] : c) * xs[d];
     }
-    out[flat] = xv[off];
+    offsets[flat] = off;
   }
+  return offsets;
+}
+
+// The per-element definition: out[c] = x[c with c[dim] replaced by index[c]].
+std::vector<float> gather_reference(const Tensor& x, int64_t dim, const Tensor& index) {
+  const std::vector<float> xv = x.contiguous().to_vector();
+  std::vector<float> out;
+  for (int64_t off : gathered_offsets(x.shape(), dim, index)) out.push_back(xv[off]);
   return out;
 }
 
 // Its transpose, added in flat order: what a sequential scatter-add computes.
 std::vector<float> scatter_reference(const Shape& x_shape, int64_t dim, const Tensor& index,
                                      const std::vector<float>& gy) {
-  const std::vector<int64_t> iv = index.to_ints();
-  const Shape& is = index.shape();
-  const Shape xs = contiguous_strides(x_shape);
+  const std::vector<int64_t> offsets = gathered_offsets(x_shape, dim, index);
   std::vector<float> gx(shape_numel(x_shape), 0.0f);
-  for (std::size_t flat = 0; flat < iv.size(); ++flat) {
-    int64_t rem = static_cast<int64_t>(flat), off = 0;
-    for (int64_t d = index.dim() - 1; d >= 0; --d) {
-      const int64_t c = rem % is[d];
-      rem /= is[d];
-      off += (d == dim ? iv[flat] : c) * xs[d];
-    }
-    gx[off] += gy[flat];
-  }
+  for (std::size_t flat = 0; flat < offsets.size(); ++flat) gx[offsets[flat]] += gy[flat];
   return gx;
 }
 
-// An index of `shape` with values in [0, size), repeating (so the backward really adds).
-Tensor random_index(const Shape& shape, int64_t size, uint64_t seed, DType dtype) {
+// An index to gather x (of `x_shape`) along `dim`: of `shape` but with `picks` at dim, its values
+// in [0, x_shape[dim]), repeating (so the backward really adds).
+Tensor random_index(const Shape& x_shape, int64_t dim, Shape shape, int64_t picks, uint64_t seed,
+                    DType dtype) {
+  shape[dim] = picks;
+  const int64_t size = x_shape[dim];
   Tensor u = Tensor::uniform(shape, seed, 0.0f, static_cast<float>(size));
   std::vector<int64_t> v;
   for (float f : u.to_vector()) v.push_back(std::min<int64_t>(static_cast<int64_t>(f), size - 1));
@@ -177,11 +179,10 @@ TEST(Gather, MatchesThePerElementDefinitionForEveryDimAndIndexType) {
   Tensor x = Tensor::randn({5, 6, 4}, 7).transpose(0, 2);  // (4, 6, 5)
   for (DType dt : {DType::I32, DType::I64}) {
     for (int64_t dim = 0; dim < 3; ++dim) {
-      Shape is = {3, 5, 4};
-      is[dim] = 7;  // more picks than x has along dim: repeats
-      Tensor index = random_index(is, x.shape()[dim], 11 + dim, dt);
+      // 7: more picks than x has along dim, so they repeat.
+      Tensor index = random_index(x.shape(), dim, {3, 5, 4}, 7, 11 + dim, dt);
       Tensor out = gather(x, dim, index);
-      EXPECT_EQ(out.shape(), is);
+      EXPECT_EQ(out.shape(), index.shape());
       EXPECT_EQ(out.to_vector(), gather_reference(x, dim, index)) << "dim " << dim;
       // A non-contiguous index gives the same as its contiguous copy.
       Tensor index_t = index.transpose(0, 1).contiguous().transpose(0, 1);
@@ -212,11 +213,9 @@ TEST(Gather, OutOfRangeIndexThrowsNamingIt) {
 TEST(Gather, BackwardIsTheSequentialScatterAddForEveryDim) {
   Tensor base = Tensor::randn({4, 6, 5}, 3);
   for (int64_t dim = 0; dim < 3; ++dim) {
-    Shape is = {3, 5, 4};
-    is[dim] = 9;
-    Tensor index = random_index(is, base.shape()[dim], 21 + dim, DType::I64);
+    Tensor index = random_index(base.shape(), dim, {3, 5, 4}, 9, 21 + dim, DType::I64);
     Tensor x = base.detach().set_requires_grad();
-    Tensor gy = Tensor::randn(is, 40 + dim);
+    Tensor gy = Tensor::randn(index.shape(), 40 + dim);
     gather(x, dim, index).backward(gy);
     EXPECT_EQ(x.grad().to_vector(), scatter_reference(x.shape(), dim, index, gy.to_vector()))
         << "dim " << dim;
@@ -240,10 +239,8 @@ TEST(Gather, LargeGatherAndBackwardDoNotDependOnThreadCount) {
   // backward split by dim-0 slabs (dim 1, 2) or by column blocks (dim 0).
   Tensor base = Tensor::randn({16, 64, 96}, 5);
   for (int64_t dim = 0; dim < 3; ++dim) {
-    Shape is = {16, 64, 96};
-    is[dim] = 48;
-    Tensor index = random_index(is, base.shape()[dim], 31 + dim, DType::I32);
-    Tensor gy = Tensor::randn(is, 50 + dim);
+    Tensor index = random_index(base.shape(), dim, {16, 64, 96}, 48, 31 + dim, DType::I32);
+    Tensor gy = Tensor::randn(index.shape(), 50 + dim);
     std::vector<float> out[2], grad[2];
     for (int threads : {1, 2}) {
       omp_set_num_threads(threads);
@@ -265,7 +262,7 @@ TEST(Gather, LargeGatherAndBackwardDoNotDependOnThreadCount) {
 TEST(Gather, BackwardWithOneLeadingSlabSplitsByColumns) {
   // dim 0 has size 1, so the backward cannot split by dim-0 slabs; it splits by columns.
   Tensor base = Tensor::randn({1, 64, 1024}, 6);
-  Tensor index = random_index({1, 96, 1024}, 64, 61, DType::I64);
+  Tensor index = random_index(base.shape(), 1, {1, 96, 1024}, 96, 61, DType::I64);
   Tensor gy = Tensor::randn({1, 96, 1024}, 62);
   std::vector<float> grad[2];
   for (int threads : {1, 2}) {

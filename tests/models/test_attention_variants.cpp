@@ -143,29 +143,17 @@ TEST(RelativeAttention, BucketsMatchT5ForEveryDistance) {
             << (bidirectional ? ", bidirectional" : ", causal");
   // Hand-derived for the defaults. Bidirectional: 16 buckets a side, 8 exact, then
   // 8 + ⌊2·log2(n/8)⌋ up to 15; keys after the query use 16..31.
-  auto bi = [](int64_t r) { return t5_relative_position_bucket(r, true, 32, 128); };
-  EXPECT_EQ(bi(0), 0);
-  EXPECT_EQ(bi(-7), 7);
-  EXPECT_EQ(bi(-8), 8);
-  EXPECT_EQ(bi(-11), 8);
-  EXPECT_EQ(bi(-12), 9);
-  EXPECT_EQ(bi(-16), 10);
-  EXPECT_EQ(bi(-32), 12);
-  EXPECT_EQ(bi(-64), 14);
-  EXPECT_EQ(bi(-127), 15);
-  EXPECT_EQ(bi(-5000), 15);
-  EXPECT_EQ(bi(1), 17);
-  EXPECT_EQ(bi(16), 26);
-  EXPECT_EQ(bi(5000), 31);
+  using Buckets = std::vector<std::pair<int64_t, int64_t>>;  // {relative position, bucket}
+  const Buckets bidirectional = {{0, 0},    {-7, 7},   {-8, 8},   {-11, 8},   {-12, 9},
+                                 {-16, 10}, {-32, 12}, {-64, 14}, {-127, 15}, {-5000, 15},
+                                 {1, 17},   {16, 26},  {5000, 31}};
+  for (auto [r, bucket] : bidirectional)
+    EXPECT_EQ(t5_relative_position_bucket(r, true, 32, 128), bucket) << "bidirectional " << r;
   // Causal: one side, 16 exact, then 16 + ⌊16·log8(n/16)⌋ up to 31; keys after share bucket 0.
-  auto uni = [](int64_t r) { return t5_relative_position_bucket(r, false, 32, 128); };
-  EXPECT_EQ(uni(3), 0);
-  EXPECT_EQ(uni(-15), 15);
-  EXPECT_EQ(uni(-16), 16);
-  EXPECT_EQ(uni(-20), 17);
-  EXPECT_EQ(uni(-32), 21);
-  EXPECT_EQ(uni(-127), 31);
-  EXPECT_EQ(uni(-128), 31);
+  const Buckets causal = {{3, 0},    {-15, 15},  {-16, 16}, {-20, 17},
+                          {-32, 21}, {-127, 31}, {-128, 31}};
+  for (auto [r, bucket] : causal)
+    EXPECT_EQ(t5_relative_position_bucket(r, false, 32, 128), bucket) << "causal " << r;
 }
 
 TEST(RelativeAttention, AddsTheBucketBiasOfItsTable) {

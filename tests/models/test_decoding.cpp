@@ -13,6 +13,7 @@
 #include "models/decoding.h"
 #include "models/rnn_stepper.h"
 #include "models/seq2seq_stepper.h"
+#include "tests/models/model_test_util.h"
 #include "tests/test_util.h"
 
 namespace heed {
@@ -47,13 +48,9 @@ struct Zoo {
   Tensor prompt = Tensor::from_ints({1, 5, 7, 1, 4, 4, 1, 9, 3}, {B, 3});
 
   Zoo() {
-    TransformerConfig c;
-    c.vocab = V;
-    c.d_model = 16;
-    c.heads = 2;
-    c.d_ff = 32;
+    auto c = testing::sized<TransformerConfig>(
+        V, {.d_model = 16, .heads = 2, .d_ff = 32, .dropout = 0.1f});
     c.encoder_layers = c.decoder_layers = 2;
-    c.dropout = 0.1f;
     seed_init(3);
     seq2seq = std::make_shared<Seq2Seq>(c);
     lm = std::make_shared<DecoderLM>(c);
@@ -203,6 +200,18 @@ TEST_P(DecodingTest, IncrementalMatchesRecomputationAndTeacherForcing) {
   EXPECT_LT(max_abs_diff(b, select(tf, 1, -1)), 1e-5);
 }
 
+// a and b hold the same B rows: tokens, whether finished, and log-probabilities within `tol`.
+void expect_same_hypotheses(const std::vector<Hypothesis>& a, const std::vector<Hypothesis>& b,
+                            double tol) {
+  ASSERT_EQ(a.size(), static_cast<std::size_t>(B));
+  ASSERT_EQ(b.size(), static_cast<std::size_t>(B));
+  for (int64_t r = 0; r < B; ++r) {
+    EXPECT_EQ(a[r].tokens, b[r].tokens) << "row " << r;
+    EXPECT_EQ(a[r].finished, b[r].finished) << "row " << r;
+    EXPECT_NEAR(a[r].log_prob, b[r].log_prob, tol) << "row " << r;
+  }
+}
+
 TEST_P(DecodingTest, IncrementalAndRecomputedDecodingAgree) {
   DecodeOptions o;
   o.max_len = 8;
@@ -215,12 +224,8 @@ TEST_P(DecodingTest, IncrementalAndRecomputedDecodingAgree) {
     auto full = zoo().stepper(GetParam(), false);
     auto a = decode(*inc, zoo().prefix(GetParam()), o);
     auto b = decode(*full, zoo().prefix(GetParam()), o);
-    for (int64_t r = 0; r < B; ++r) {
-      EXPECT_EQ(a[r].tokens, b[r].tokens);
-      EXPECT_EQ(a[r].finished, b[r].finished);
-      EXPECT_NEAR(a[r].log_prob, b[r].log_prob, 1e-5);
-      EXPECT_LT(max_abs_diff(a[r].logits, b[r].logits), 1e-5);
-    }
+    expect_same_hypotheses(a, b, 1e-5);
+    for (int64_t r = 0; r < B; ++r) EXPECT_LT(max_abs_diff(a[r].logits, b[r].logits), 1e-5);
   }
 }
 
@@ -231,11 +236,7 @@ TEST_P(DecodingTest, BeamWidthOneEqualsGreedy) {
   auto s = zoo().stepper(GetParam());
   auto greedy = greedy_decode(*s, zoo().prefix(GetParam()), o);
   auto beam = beam_search(*s, zoo().prefix(GetParam()), o);
-  for (int64_t r = 0; r < B; ++r) {
-    EXPECT_EQ(beam[r].tokens, greedy[r].tokens);
-    EXPECT_EQ(beam[r].finished, greedy[r].finished);
-    EXPECT_NEAR(beam[r].log_prob, greedy[r].log_prob, 1e-9);
-  }
+  expect_same_hypotheses(beam, greedy, 1e-9);
 }
 
 TEST_P(DecodingTest, SamplingRepeatsWithItsSeed) {

@@ -18,6 +18,7 @@
 #include "models/decoding.h"
 #include "models/rnn_stepper.h"
 #include "models/seq2seq_stepper.h"
+#include "tests/models/model_test_util.h"
 #include "tests/test_util.h"
 
 namespace heed {
@@ -88,13 +89,8 @@ float overfit(Module& m, const std::function<Tensor()>& loss_fn, double lr, cons
 }
 
 TransformerConfig tiny_transformer() {
-  TransformerConfig c;
-  c.vocab = V;
-  c.d_model = 32;
-  c.heads = 2;
-  c.d_ff = 64;
+  auto c = testing::sized<TransformerConfig>(V, {.d_model = 32, .heads = 2, .d_ff = 64});
   c.encoder_layers = c.decoder_layers = 1;
-  c.dropout = 0.0f;
   return c;
 }
 
@@ -153,14 +149,9 @@ TEST(DecoderLM, OverfitsCopyAndContinuesThePrompt) {
 // ---- Classifier ----
 
 ClassifierConfig tiny_classifier(const std::string& attention = "mha") {
-  ClassifierConfig c;
-  c.vocab = V;
+  auto c = testing::sized<ClassifierConfig>(V, {.d_model = 32, .heads = 2, .d_ff = 64});
   c.num_classes = 3;
-  c.d_model = 32;
-  c.heads = 2;
-  c.d_ff = 64;
   c.layers = 1;
-  c.dropout = 0.0f;
   c.attention = attention;
   return c;
 }
@@ -502,8 +493,7 @@ TEST(RnnAttention, GradcheckOfTheLossWrtEveryParameterWithStackedLayers) {
   Tensor pad = Tensor::from_ints({0, 0, 0, 0, 0, 1}, {2, 3});
   Tensor dec = Tensor::from_ints({1, 5, 4, 1, 3, 3}, {2, 3});
   Tensor target = Tensor::from_ints({5, 4, 2, 3, 3, 2}, {2, 3});
-  std::vector<Tensor> params;
-  for (const auto& [n, p] : m.named_parameters()) params.push_back(p);
+  std::vector<Tensor> params = m.parameters();
   EXPECT_GT(params.size(), 30u);  // both directions of two encoder layers, two decoder layers
   auto f = [&](const std::vector<Tensor>&) {
     return cross_entropy(m.forward(src, dec, pad), target);

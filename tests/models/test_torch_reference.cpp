@@ -20,6 +20,7 @@
 #include "framework/ops.h"
 #include "framework/optim/adam.h"
 #include "models/seq2seq.h"
+#include "tests/models/model_test_util.h"
 
 namespace heed {
 namespace {
@@ -52,13 +53,10 @@ struct Case {
 Case make_case(bool seq2seq) {
   Case c;
   c.seq2seq = seq2seq;
-  c.config.vocab = 16;
-  c.config.d_model = 32;
-  c.config.heads = 4;
-  c.config.d_ff = 64;
+  c.config = testing::sized<TransformerConfig>(
+      16, {.d_model = 32, .heads = 4, .d_ff = 64, .dropout = 0.1f});
   c.config.encoder_layers = 2;
   c.config.decoder_layers = 2;
-  c.config.dropout = 0.1f;
   c.json =
       std::string("{\"kind\": \"") + (seq2seq ? "seq2seq" : "lm") +
       "\", \"vocab\": 16, \"d_model\": 32, \"nhead\": 4, \"enc_layers\": 2, \"dec_layers\": 2, "
@@ -173,23 +171,25 @@ void torch_to_heed(const Case& c) {
   fs::remove_all(d);
 }
 
-TEST(TorchReference, Seq2SeqHeedWeightsInTorch) {
-  require_torch();
+// Each test needs python3-torch: SetUp skips without it (fails under CI=true), before the body.
+class TorchReference : public ::testing::Test {
+ protected:
+  void SetUp() override { require_torch(); }
+};
+
+TEST_F(TorchReference, Seq2SeqHeedWeightsInTorch) {
   heed_to_torch<Seq2Seq>(make_case(true));
 }
 
-TEST(TorchReference, Seq2SeqTorchWeightsInHeed) {
-  require_torch();
+TEST_F(TorchReference, Seq2SeqTorchWeightsInHeed) {
   torch_to_heed<Seq2Seq>(make_case(true));
 }
 
-TEST(TorchReference, DecoderHeedWeightsInTorch) {
-  require_torch();
+TEST_F(TorchReference, DecoderHeedWeightsInTorch) {
   heed_to_torch<DecoderLM>(make_case(false));
 }
 
-TEST(TorchReference, DecoderTorchWeightsInHeed) {
-  require_torch();
+TEST_F(TorchReference, DecoderTorchWeightsInHeed) {
   torch_to_heed<DecoderLM>(make_case(false));
 }
 

@@ -15,6 +15,7 @@
 #include "framework/optim/adam.h"
 #include "models/attention/tree_attention.h"
 #include "models/tree_encoder.h"
+#include "tests/models/model_test_util.h"
 #include "tests/test_util.h"
 
 namespace heed {
@@ -24,22 +25,15 @@ constexpr int64_t C = 8;
 
 LayerConfig tiny_layer() {
   LayerConfig l;
-  l.d_model = C;
-  l.heads = 2;
-  l.d_ff = 16;
-  l.dropout = 0.0f;
+  testing::set_width(l, {.d_model = C, .heads = 2, .d_ff = 16});
   return l;
 }
 
 TreeClassifierConfig tiny(const std::string& composition, const std::string& attention = "mha") {
-  TreeClassifierConfig c;
-  c.vocab = kFirstDataToken + 8;  // random_tree's tokens
+  auto c = testing::sized<TreeClassifierConfig>(kFirstDataToken + 8,  // random_tree's tokens
+                                                {.d_model = C, .heads = 2, .d_ff = 16});
   c.num_classes = 3;
-  c.d_model = C;
-  c.heads = 2;
-  c.d_ff = 16;
   c.layers = 2;
-  c.dropout = 0.0f;
   c.composition = composition;
   c.attention = attention;
   c.max_depth = 2;  // tree positions: 2 levels x 2 branches x 2 features = 8 = d_model
@@ -52,6 +46,16 @@ TreeClassifierConfig tiny(const std::string& composition, const std::string& att
 void randomize(const Module& m, uint64_t seed) {
   for (const auto& [name, p] : m.named_parameters())
     copy_(p, Tensor::randn(p.shape(), seed++, 0.5f));
+}
+
+// Gradcheck of a TreeClassifier built from c (seed 6, eval mode) on `batch`, with respect to every
+// parameter.
+void expect_gradcheck_of_all_parameters(const TreeClassifierConfig& c, const TreeBatch& batch) {
+  seed_init(6);
+  TreeClassifier m(c);
+  m.eval();
+  EXPECT_TRUE(testing::passes_gradcheck(
+      [&](const std::vector<Tensor>&) { return m.forward(batch); }, m.parameters()));
 }
 
 std::vector<float> row(const Tensor& t, int64_t b, int64_t i) {  // t: (B, N, C)
@@ -217,13 +221,7 @@ TEST(TreeClassifier, GradcheckOfAllParameters) {
     c.position = k.position;
     c.pooling = k.pooling;
     c.layers = k.composition == std::string("child_attention") ? 2 : 1;
-    seed_init(6);
-    TreeClassifier m(c);
-    m.eval();
-    std::vector<Tensor> params;
-    for (const auto& [name, p] : m.named_parameters()) params.push_back(p);
-    EXPECT_TRUE(testing::passes_gradcheck(
-        [&](const std::vector<Tensor>&) { return m.forward(batch); }, params));
+    expect_gradcheck_of_all_parameters(c, batch);
   }
 }
 
@@ -302,24 +300,14 @@ TEST(ChildFold, GradcheckOfAllParameters) {
     c.position = position;
     c.pooling = "root";
     c.layers = 2;
-    seed_init(6);
-    TreeClassifier m(c);
-    m.eval();
-    std::vector<Tensor> params;
-    for (const auto& [name, p] : m.named_parameters()) params.push_back(p);
-    EXPECT_TRUE(testing::passes_gradcheck(
-        [&](const std::vector<Tensor>&) { return m.forward(batch); }, params));
+    expect_gradcheck_of_all_parameters(c, batch);
   }
 }
 
 TEST(ChildFold, ParameterCount) {
   for (int64_t d_ff : {128, 64}) {
-    TreeClassifierConfig c;
-    c.vocab = 20;
+    auto c = testing::sized<TreeClassifierConfig>(20, {.d_model = 64, .heads = 4, .d_ff = d_ff});
     c.num_classes = 10;
-    c.d_model = 64;
-    c.heads = 4;
-    c.d_ff = d_ff;
     c.layers = 4;
     c.position = "none";
     c.composition = "child_fold";
@@ -353,14 +341,10 @@ TEST(TreeClassifier, FitsATinyListOpsBatch) {
   const Tensor targets = Tensor::from_ints(labels, {32});
   for (const char* composition : {"child_attention", "none"}) {
     SCOPED_TRACE(composition);
-    TreeClassifierConfig c;
-    c.vocab = task->vocab();
+    auto c = testing::sized<TreeClassifierConfig>(task->vocab(),
+                                                  {.d_model = 32, .heads = 2, .d_ff = 64});
     c.num_classes = task->num_classes();
-    c.d_model = 32;
-    c.heads = 2;
-    c.d_ff = 64;
     c.layers = 2;
-    c.dropout = 0.0f;
     c.composition = composition;
     c.attention = composition == std::string("none") ? "tree_mask" : "mha";
     c.max_depth = 3;

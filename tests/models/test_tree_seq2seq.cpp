@@ -9,6 +9,7 @@
 #include "models/decoding.h"
 #include "models/seq2seq_stepper.h"
 #include "models/tree_seq2seq.h"
+#include "tests/models/model_test_util.h"
 #include "tests/test_util.h"
 
 namespace heed {
@@ -20,12 +21,8 @@ TreeSeq2SeqConfig tiny(const std::string& composition, const std::string& attent
                        const std::string& position = "tree") {
   TreeSeq2SeqConfig c;
   TreeEncoderConfig& e = c.encoder;
-  e.vocab = kVocab;
-  e.d_model = 8;
-  e.heads = 2;
-  e.d_ff = 16;
+  e = testing::sized<TreeEncoderConfig>(kVocab, {.d_model = 8, .heads = 2, .d_ff = 16});
   e.layers = 1;
-  e.dropout = 0.0f;
   e.composition = composition;
   e.attention = attention;
   e.position = position;
@@ -53,10 +50,8 @@ TEST(TreeSeq2Seq, GradcheckOfAllParameters) {
     seed_init(7);
     TreeSeq2Seq m(tiny(k.composition, k.attention, k.position));
     m.eval();
-    std::vector<Tensor> params;
-    for (const auto& [name, p] : m.named_parameters()) params.push_back(p);
     EXPECT_TRUE(testing::passes_gradcheck(
-        [&](const std::vector<Tensor>&) { return m.forward(batch, in); }, params));
+        [&](const std::vector<Tensor>&) { return m.forward(batch, in); }, m.parameters()));
   }
 }
 

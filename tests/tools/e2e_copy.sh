@@ -7,17 +7,11 @@
 #  uninterrupted 120-step run (dropout on, so the generator state is resumed too).
 # Usage: e2e_copy.sh HEED_BINARY SOURCE_DIR
 set -euo pipefail
-heed=$1
-src=$2
+source "$2/tests/tools/e2e_lib.sh"
 cfg=$src/tests/data/copy_small.yaml
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-fail() { echo "e2e: $*" >&2; exit 1; }
-py=/usr/bin/python3
 
-"$heed" train "$cfg" --set out_dir="$work/run" >"$work/train.out" 2>"$work/train.err" ||
-  fail "train failed: $(tail -3 "$work/train.err")"
-grep -q '^stop_at after' "$work/train.out" || fail "did not reach stop_at: $(cat "$work/train.out")"
+train_run "$cfg"
+expect_stop_at
 for f in config.yaml run.json metrics.jsonl checkpoints/best/model.safetensors; do
   [ -e "$work/run/$f" ] || fail "run directory lacks $f"
 done

@@ -6,17 +6,11 @@
 # exit code 2.
 # Usage: e2e_file.sh HEED_BINARY SOURCE_DIR
 set -euo pipefail
-heed=$1
-src=$2
+source "$2/tests/tools/e2e_lib.sh"
 cfg=$src/configs/file_example.yaml
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-fail() { echo "e2e_file: $*" >&2; exit 1; }
-py=/usr/bin/python3
 
-"$heed" train "$cfg" --set out_dir="$work/run" >"$work/train.out" 2>"$work/train.err" ||
-  fail "train failed: $(tail -3 "$work/train.err")"
-grep -q '^stop_at after' "$work/train.out" || fail "did not reach stop_at: $(cat "$work/train.out")"
+train_run "$cfg"
+expect_stop_at
 [ -s "$work/run/vocab.txt" ] || fail "run directory lacks vocab.txt"
 
 out=$("$heed" predict "$work/run" "three one four" 2>/dev/null)

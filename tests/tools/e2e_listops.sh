@@ -8,16 +8,10 @@
 # (configs/listops_file.yaml, shortened) trains on, and its run predicts and scores files.
 # Usage: e2e_listops.sh HEED_BINARY SOURCE_DIR
 set -euo pipefail
-heed=$1
-src=$2
+source "$2/tests/tools/e2e_lib.sh"
 cfg=$src/tests/data/listops_tiny.yaml
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-fail() { echo "e2e_listops: $*" >&2; exit 1; }
-py=/usr/bin/python3
 
-"$heed" train "$cfg" --set out_dir="$work/run" >"$work/train.out" 2>"$work/train.err" ||
-  fail "train failed: $(tail -3 "$work/train.err")"
+train_run "$cfg"
 grep -q 'tree_encoder model, [0-9]* parameters' "$work/train.err" || fail "no parameter count"
 
 json=$("$heed" eval "$work/run" --json)

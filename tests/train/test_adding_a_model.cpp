@@ -38,21 +38,19 @@ TEST(AddingAModel, IsListedConfiguredAndDocumented) {
             "my.yaml:2:15: model.type: aligned writes sequences; task 'listops' has class targets");
 }
 
-class AddingAModelRun : public testing::TempDirTest {};
+class AddingAModelRun : public testing::RunDirTest {};
 
 TEST_F(AddingAModelRun, LearnsCopyThroughTheTrainer) {
-  const std::string yaml =
+  TrainSummary s = train_yaml(
       "task: {name: copy, vocab: 8, min_len: 1, max_len: 6}\n"
       "model: {type: aligned, d_model: 16}\n"
       "train: {steps: 60, batch_size: 16, optimizer: {lr: 0.05}, eval_every: 60, "
-      "eval_examples: 64, checkpoint_every: 60}\n"
-      "out_dir: " +
-      (dir_ / "run").string() + "\n";
-  TrainSummary s = train(parse_config(yaml, "aligned.yaml"), {});
+      "eval_examples: 64, checkpoint_every: 60}\n",
+      "aligned.yaml");
   EXPECT_EQ(s.steps, 60);
   // Copy is exactly what reading position i for output i can learn.
   EXPECT_GE(s.eval.at("exact_seq_acc"), 0.9);
-  EXPECT_EQ(run_config((dir_ / "run").string()).model.type, "aligned");
+  EXPECT_EQ(run_config(run_dir()).model.type, "aligned");
 }
 
 }  // namespace

@@ -51,20 +51,18 @@ TEST(AddingATask, ItsKeysAreCheckedWhereTheyStand) {
             "repeat)");
 }
 
-class AddingATaskRun : public testing::TempDirTest {};
+class AddingATaskRun : public testing::RunDirTest {};
 
 TEST_F(AddingATaskRun, TrainsEvaluatesAndResumes) {
-  const std::string yaml =
+  TrainSummary s = train_yaml(
       "task: {name: repeat, times: 2, symbols: 4, min_len: 1, max_len: 4}\n"
       "model: {d_model: 32, heads: 2, d_ff: 64, encoder_layers: 1, decoder_layers: 1}\n"
-      "train: {steps: 12, batch_size: 8, eval_every: 6, eval_examples: 16, checkpoint_every: 6}\n"
-      "out_dir: " +
-      (dir_ / "run").string() + "\n";
-  TrainSummary s = train(parse_config(yaml, "repeat.yaml"), {});
+      "train: {steps: 12, batch_size: 8, eval_every: 6, eval_examples: 16, checkpoint_every: 6}\n",
+      "repeat.yaml");
   EXPECT_EQ(s.steps, 12);
   EXPECT_EQ(s.eval.count("exact_seq_acc"), 1u);
   // The run directory's config names the task and its keys; resuming reads them back.
-  Config again = run_config((dir_ / "run").string(), {"train.steps=18"});
+  Config again = run_config(run_dir(), {"train.steps=18"});
   EXPECT_EQ(again.task.name, "repeat");
   EXPECT_EQ(again.task.options.at("symbols"), "4");
   TrainOptions resume;

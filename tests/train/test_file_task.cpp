@@ -14,6 +14,7 @@
 #include "datasets/file_task.h"
 #include "framework/io/atomic_file.h"
 #include "tests/test_util.h"
+#include "tests/train/train_test_util.h"
 #include "train/commands.h"
 #include "train/config.h"
 #include "train/run_loader.h"
@@ -22,6 +23,7 @@
 namespace heed {
 namespace {
 namespace fs = std::filesystem;
+using testing::file_task_spec;
 
 class FileTaskTest : public testing::TempDirTest {
  protected:
@@ -44,23 +46,10 @@ class FileTaskTest : public testing::TempDirTest {
   }
 };
 
-// A spec from its files and lengths (designated initializers would warn about the rest).
-FileTaskSpec spec(const std::string& train, const std::string& valid = "",
-                  const std::string& vocab_file = "", int64_t min_len = 1,
-                  int64_t max_len = 1 << 16) {
-  FileTaskSpec s;
-  s.train = train;
-  s.valid = valid;
-  s.vocab_file = vocab_file;
-  s.min_len = min_len;
-  s.max_len = max_len;
-  return s;
-}
-
 TEST_F(FileTaskTest, ReadsExamplesAndBuildsASortedVocabulary) {
   // CRLF and LF endings mixed, runs of spaces, no final newline.
   const std::string train = write("t.tsv", "b  a\tx\r\nc\ty z\nz\ta");
-  std::unique_ptr<FileTask> task = load_file_task(spec(train));
+  std::unique_ptr<FileTask> task = load_file_task(file_task_spec(train));
   const WordVocab& v = *task->vocabulary();
   EXPECT_EQ(v.words(), (std::vector<std::string>{"a", "b", "c", "x", "y", "z"}));
   EXPECT_EQ(task->vocab(), 4 + 6);
@@ -90,7 +79,7 @@ TEST_F(FileTaskTest, UnknownWordsMapToUnk) {
   const std::string vocab = write("v.txt", "a\nb\nx\n");
   const std::string train = write("t.tsv", "a b\tx\na q\t<unk>\n");
   const std::string valid = write("v.tsv", "b new\tx x\n");
-  std::unique_ptr<FileTask> task = load_file_task(spec(train, valid, vocab));
+  std::unique_ptr<FileTask> task = load_file_task(file_task_spec(train, valid, vocab));
   EXPECT_EQ(task->vocabulary()->words(), (std::vector<std::string>{"a", "b", "x"}));
   EXPECT_EQ(task->train_examples()[1].source, (std::vector<int64_t>{4, WordVocab::kUnknownWord}));
   EXPECT_EQ(task->train_examples()[1].target, (std::vector<int64_t>{WordVocab::kUnknownWord}));
@@ -99,7 +88,7 @@ TEST_F(FileTaskTest, UnknownWordsMapToUnk) {
   EXPECT_EQ(eval[0].source, (std::vector<int64_t>{5, WordVocab::kUnknownWord}));
   EXPECT_EQ(eval[0].target, (std::vector<int64_t>{6, 6}));
   // "<unk>" in a training file is the unknown word, never a data token.
-  std::unique_ptr<FileTask> built = load_file_task(spec(train));
+  std::unique_ptr<FileTask> built = load_file_task(file_task_spec(train));
   EXPECT_EQ(built->vocabulary()->words(), (std::vector<std::string>{"a", "b", "q", "x"}));
 }
 
@@ -146,7 +135,7 @@ TEST_F(FileTaskTest, LineErrorsNameFileAndLine) {
 TEST_F(FileTaskTest, VocabularyFileErrors) {
   const std::string train = write("t.tsv", "a\tb\n");
   auto vocab_error = [&](const std::string& name, const std::string& bytes) {
-    return task_error(spec(train, "", write(name, bytes)));
+    return task_error(file_task_spec(train, "", write(name, bytes)));
   };
   const std::string dup = (dir_ / "dup.txt").string();
   EXPECT_EQ(vocab_error("dup.txt", "a\nb\na\n"), dup + ":3: duplicate token 'a' (first on line 1)");
@@ -162,18 +151,18 @@ TEST_F(FileTaskTest, VocabularyFileErrors) {
 
 TEST_F(FileTaskTest, TrainingLinesOutsideTheLengthsAreRefused) {
   const std::string train = write("t.tsv", "a b\tc\na b c d e\tc\n");
-  EXPECT_EQ(task_error(spec(train, "", "", 1, 4)),
+  EXPECT_EQ(task_error(file_task_spec(train, "", "", 1, 4)),
             train + ":2: source of 5 tokens is outside task.min_len..task.max_len = 1..4");
-  EXPECT_EQ(task_error(spec(train, "", "", 3, 8)),
+  EXPECT_EQ(task_error(file_task_spec(train, "", "", 3, 8)),
             train + ":1: source of 2 tokens is outside task.min_len..task.max_len = 3..8");
   // Validation lines may be longer: they measure length generalization.
   const std::string valid = write("v.tsv", "a b c d e f g\tc\n");
-  EXPECT_EQ(task_error(spec(train, valid, "", 1, 5)), "(accepted)");
+  EXPECT_EQ(task_error(file_task_spec(train, valid, "", 1, 5)), "(accepted)");
   const std::string bad = write("bad.tsv", "a\tb\na <eos>\tb\n");
-  EXPECT_EQ(task_error(spec(bad)), bad + ":2: '<eos>' is a reserved token");
+  EXPECT_EQ(task_error(file_task_spec(bad)), bad + ":2: '<eos>' is a reserved token");
   // A broken validation file is found before training starts.
   const std::string broken = write("broken.tsv", "a b\n");
-  EXPECT_EQ(task_error(spec(train, broken)),
+  EXPECT_EQ(task_error(file_task_spec(train, broken)),
             broken + ":1: no TAB between source and target (expected source<TAB>target)");
 }
 
@@ -248,13 +237,13 @@ TEST_F(FileTaskTest, TrainingBatchesAreBucketedBySourceLength) {
       text += src + "\tt" + std::to_string(i % 3) + "\n";
     }
   const std::string train = write("t.tsv", text);
-  std::unique_ptr<FileTask> task = load_file_task(spec(train));
+  std::unique_ptr<FileTask> task = load_file_task(file_task_spec(train));
   for (int64_t k = 0; k < 12; ++k) {
     std::vector<Example> batch = task->train_batch(5, k, 16, 1, 32);
     ASSERT_EQ(batch.size(), 16u);
     for (const Example& e : batch) EXPECT_EQ(e.source.size(), batch[0].source.size()) << k;
   }
-  std::unique_ptr<FileTask> other = load_file_task(spec(train));
+  std::unique_ptr<FileTask> other = load_file_task(file_task_spec(train));
   EXPECT_EQ(other->train_batch(5, 9, 16, 1, 32)[3].source,
             task->train_batch(5, 9, 16, 1, 32)[3].source);
 }
@@ -363,13 +352,7 @@ TEST_F(FileTaskTest, TrainsOnATinyFileAndCarriesItsVocabulary) {
 
   // eval --data: another file, unknown words included, scored with the run's vocabulary.
   const std::string other = write("other.tsv", "two two\tdeux deux\none zebra\tun zebra\n");
-  ::testing::internal::CaptureStdout();
-  EvalArgs e;
-  e.path = (dir_ / "run").string();
-  e.data = other;
-  e.json = true;
-  EXPECT_EQ(run_eval(e), 0);
-  const nlohmann::json j = nlohmann::json::parse(::testing::internal::GetCapturedStdout());
+  const nlohmann::json j = testing::eval_data_json((dir_ / "run").string(), other);
   EXPECT_EQ(j["data"]["examples"], 2);
   EXPECT_DOUBLE_EQ(j["data"]["exact_seq_acc"].get<double>(), 0.5);  // "zebra" is beyond it
 }
@@ -397,12 +380,8 @@ TEST_F(FileTaskTest, ResumeDrawsTheSameBucketedBatches) {
 
   // A training file whose words changed since the checkpoint cannot resume silently.
   write("train.tsv", "five\tcinq\n");
-  try {
-    train(run_config((dir_ / "b").string(), {"train.steps=40"}), resume);
-    FAIL() << "resumed with another vocabulary";
-  } catch (const ConfigError& err) {
-    EXPECT_NE(std::string(err.what()).find("vocabulary differs"), std::string::npos) << err.what();
-  }
+  EXPECT_TRUE(testing::contains(testing::resume_error((dir_ / "b").string(), {"train.steps=40"}),
+                                "vocabulary differs"));
 }
 
 }  // namespace

@@ -15,6 +15,7 @@
 #include "datasets/tree_file_task.h"
 #include "framework/io/atomic_file.h"
 #include "tests/test_util.h"
+#include "tests/train/train_test_util.h"
 #include "train/commands.h"
 #include "train/config.h"
 #include "train/run_loader.h"
@@ -23,18 +24,10 @@
 namespace heed {
 namespace {
 namespace fs = std::filesystem;
+using testing::file_task_spec;
 
 class TreeFileTaskTest : public testing::TempDirTest {
  protected:
-  static FileTaskSpec spec(const std::string& train, const std::string& valid = "",
-                           const std::string& vocab_file = "", int64_t max_len = 1 << 16) {
-    FileTaskSpec s;
-    s.train = train;
-    s.valid = valid;
-    s.vocab_file = vocab_file;
-    s.max_len = max_len;
-    return s;
-  }
   static std::string task_error(const FileTaskSpec& s, TargetKind kind = TargetKind::kClass) {
     try {
       load_tree_file_task(s, kind)->eval_examples(0, 1, 1, 1);
@@ -47,7 +40,7 @@ class TreeFileTaskTest : public testing::TempDirTest {
 
 TEST_F(TreeFileTaskTest, ReadsClassExamples) {
   const std::string train = write("t.tsv", "[MAX 2 9 [MIN 4 7 ] ]\t9\n\n(SM 3 4)\t7\r\n");
-  auto task = load_tree_file_task(spec(train), TargetKind::kClass);
+  auto task = load_tree_file_task(file_task_spec(train), TargetKind::kClass);
   // Atoms in order of appearance after [, ], <unk>; classes sorted by name.
   const TreeVocab& v = task->tree_vocab();
   ASSERT_EQ(v.size(), 14);
@@ -79,21 +72,21 @@ TEST_F(TreeFileTaskTest, ReadsClassExamples) {
 
 TEST_F(TreeFileTaskTest, SequenceTargetsShareTheTreeVocabulary) {
   const std::string train = write("t.tsv", "(a b (c d))\tb d c a\n(b a)\ta b\n");
-  auto task = load_tree_file_task(spec(train), TargetKind::kSequence);
+  auto task = load_tree_file_task(file_task_spec(train), TargetKind::kSequence);
   EXPECT_EQ(task->target_kind(), TargetKind::kSequence);
   EXPECT_EQ(task->max_target_len(5), 4 + 5);
   std::vector<Example> eval = task->eval_examples(0, 10, 1, 1);
   EXPECT_EQ(task->tree_vocab().decode(eval[0].target), "b d c a");
   // A target atom no tree has joins the vocabulary too: a decoder must be able to emit it.
   const std::string other = write("o.tsv", "(a b)\tb zz\n");
-  auto task2 = load_tree_file_task(spec(other), TargetKind::kSequence);
+  auto task2 = load_tree_file_task(file_task_spec(other), TargetKind::kSequence);
   EXPECT_GE(task2->tree_vocab().find("zz"), 0);
 }
 
 TEST_F(TreeFileTaskTest, LaterFilesMapUnknownAtomsToUnk) {
   const std::string train = write("t.tsv", "(MAX 1 2)\t2\n(MIN 1 2)\t1\n");
   const std::string valid = write("v.tsv", "(MAX 1 8)\t2\n");
-  auto task = load_tree_file_task(spec(train, valid), TargetKind::kClass);
+  auto task = load_tree_file_task(file_task_spec(train, valid), TargetKind::kClass);
   std::vector<Example> eval = task->eval_examples(0, 5, 1, 1);
   ASSERT_EQ(eval.size(), 1u);
   EXPECT_EQ(task->tree_vocab().decode(eval[0].source), "[ MAX 1 <unk> ]");
@@ -105,7 +98,7 @@ TEST_F(TreeFileTaskTest, ErrorsNameFileLineAndColumn) {
   auto err = [&](const std::string& name, const std::string& content,
                  TargetKind kind = TargetKind::kClass) {
     const std::string path = write(name, content);
-    return task_error(spec(path), kind);
+    return task_error(file_task_spec(path), kind);
   };
   const std::string d = dir_.string() + "/";
   EXPECT_EQ(err("a.tsv", ok + "(MAX 1 2\t2\n"), d + "a.tsv:3:1: '(' is never closed");
@@ -121,38 +114,39 @@ TEST_F(TreeFileTaskTest, ErrorsNameFileLineAndColumn) {
   EXPECT_EQ(err("h.tsv", ok + "(a b)\t<bos>\n", TargetKind::kSequence),
             d + "h.tsv:3: '<bos>' is a reserved token");
   EXPECT_EQ(err("i.tsv", "\n\n"), d + "i.tsv: no examples (one 'tree<TAB>target' a line)");
-  EXPECT_EQ(task_error(spec(d + "missing.tsv")),
+  EXPECT_EQ(task_error(file_task_spec(d + "missing.tsv")),
             d + "missing.tsv: cannot open the tree file (missing or unreadable)");
-  EXPECT_EQ(task_error(spec(write("j.tsv", ok + "(MAX 1 2 3 4)\t2\n"), "", "", 6)),
+  EXPECT_EQ(task_error(file_task_spec(write("j.tsv", ok + "(MAX 1 2 3 4)\t2\n"), "", "", 1, 6)),
             d + "j.tsv:3: tree of 7 flat tokens is outside task.min_len..task.max_len = 1..6");
   // The validation file: read before training, a class the training file lacks is an error.
-  EXPECT_EQ(task_error(spec(write("k.tsv", ok), write("kv.tsv", "(MAX 1 2)\t2\n(MAX 5 8)\t8\n"))),
+  EXPECT_EQ(task_error(file_task_spec(write("k.tsv", ok),
+                                      write("kv.tsv", "(MAX 1 2)\t2\n(MAX 5 8)\t8\n"))),
             d + "kv.tsv:2:11: target '8' is not one of the task's classes");
 }
 
 TEST_F(TreeFileTaskTest, VocabularyFile) {
   const std::string train = write("t.tsv", "(MAX 1 2)\t2\n(MIN 1 7)\t1\n");
-  auto task =
-      load_tree_file_task(spec(train, "", write("v.txt", "MIN\nMAX\n1\n2\n")), TargetKind::kClass);
+  auto task = load_tree_file_task(file_task_spec(train, "", write("v.txt", "MIN\nMAX\n1\n2\n")),
+                                  TargetKind::kClass);
   EXPECT_EQ(task->tree_vocab().name(6), "MIN");
   EXPECT_EQ(task->tree_vocab().decode(task->eval_examples(0, 2, 1, 1)[1].source),
             "[ MIN 1 <unk> ]");  // 7 is not in the vocabulary file
   const std::string d = dir_.string() + "/";
-  EXPECT_EQ(task_error(spec(train, "", write("w.txt", "MIN\nMAX\nMIN\n"))),
+  EXPECT_EQ(task_error(file_task_spec(train, "", write("w.txt", "MIN\nMAX\nMIN\n"))),
             d + "w.txt:3: duplicate 'MIN'");
-  EXPECT_EQ(task_error(spec(train, "", write("x.txt", "MIN\n<unk>\n"))),
+  EXPECT_EQ(task_error(file_task_spec(train, "", write("x.txt", "MIN\n<unk>\n"))),
             d + "x.txt:2: '<unk>' is reserved");
-  EXPECT_EQ(task_error(spec(train, "", write("y.txt", "MIN\n(a\n"))),
+  EXPECT_EQ(task_error(file_task_spec(train, "", write("y.txt", "MIN\n(a\n"))),
             d + "y.txt:2: '(a' is not an atom (printable ASCII without spaces or brackets)");
 }
 
 TEST_F(TreeFileTaskTest, MetadataRebuildsTheTask) {
   const std::string train = write("t.tsv", "(MAX 1 2)\tbig\n(MIN 1 7)\tsmall\n");
-  auto task = load_tree_file_task(spec(train), TargetKind::kClass);
+  auto task = load_tree_file_task(file_task_spec(train), TargetKind::kClass);
   const std::map<std::string, std::string> meta = task->metadata();
   EXPECT_EQ(meta.at("task.vocab"), "MAX\n1\n2\nMIN\n7\n");
   EXPECT_EQ(meta.at("task.labels"), "big\nsmall\n");
-  auto back = tree_file_task_from_metadata(spec(""), meta, "ckpt");
+  auto back = tree_file_task_from_metadata(file_task_spec(""), meta, "ckpt");
   EXPECT_EQ(back->metadata(), meta);
   EXPECT_EQ(back->tree_vocab().decode({6, 7}), "MAX 1");
   EXPECT_EQ(back->class_name(1), "small");
@@ -160,7 +154,7 @@ TEST_F(TreeFileTaskTest, MetadataRebuildsTheTask) {
   auto broken = meta;
   broken.erase("task.labels");
   try {
-    tree_file_task_from_metadata(spec(""), broken, "ckpt");
+    tree_file_task_from_metadata(file_task_spec(""), broken, "ckpt");
     FAIL();
   } catch (const Error& e) {
     EXPECT_STREQ(e.what(),
@@ -169,7 +163,7 @@ TEST_F(TreeFileTaskTest, MetadataRebuildsTheTask) {
   broken = meta;
   broken["task.vocab"] = "MAX\nMAX\n";
   try {
-    tree_file_task_from_metadata(spec(""), broken, "ckpt");
+    tree_file_task_from_metadata(file_task_spec(""), broken, "ckpt");
     FAIL();
   } catch (const Error& e) {
     EXPECT_STREQ(e.what(), "ckpt task.vocab:2: duplicate 'MAX'");
@@ -256,26 +250,14 @@ TEST_F(TreeFileTaskTest, TrainsATreeEncoderAndCarriesItsClasses) {
       << notes;
 
   const std::string other = write("other.tsv", "[SM 1 2 ]\t3\n[MIN 4 [MAX 1 8 ] ]\t4\n");
-  ::testing::internal::CaptureStdout();
-  EvalArgs e;
-  e.path = (dir_ / "run").string();
-  e.data = other;
-  e.json = true;
-  EXPECT_EQ(run_eval(e), 0);
-  const nlohmann::json j = nlohmann::json::parse(::testing::internal::GetCapturedStdout());
+  const nlohmann::json j = testing::eval_data_json((dir_ / "run").string(), other);
   EXPECT_EQ(j["data"]["examples"], 2);
 
   // A training file whose classes changed cannot resume onto the trained head.
   write("train.tsv", "[MAX 1 2 ]\tbig\n[MIN 1 2 ]\tsmall\n");
   write("valid.tsv", "[MAX 1 2 ]\tbig\n");
-  TrainOptions resume;
-  resume.resume = true;
-  try {
-    train(run_config((dir_ / "run").string(), {"train.steps=400"}), resume);
-    FAIL() << "resumed with other classes";
-  } catch (const ConfigError& err) {
-    EXPECT_NE(std::string(err.what()).find("classes differ"), std::string::npos) << err.what();
-  }
+  EXPECT_TRUE(testing::contains(testing::resume_error((dir_ / "run").string(), {"train.steps=400"}),
+                                "classes differ"));
 }
 
 }  // namespace

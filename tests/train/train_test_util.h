@@ -1,19 +1,49 @@
-// Helpers shared by the train/ tests: config errors and cross-attention maps.
+// Helpers shared by the train/ tests: a run directory fixture, file task specs, config and resume
+// errors, eval --data, and cross-attention maps.
 #pragma once
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <cstdlib>
 #include <string>
 #include <vector>
 
 #include "datasets/batch.h"
+#include "datasets/file_task.h"
 #include "framework/io/atomic_file.h"
+#include "tests/test_util.h"
+#include "train/commands.h"
 #include "train/config.h"
 #include "train/report/report.h"
+#include "train/run_loader.h"
 #include "train/task_model.h"
+#include "train/trainer.h"
 
 namespace heed::testing {
+
+// A fixture whose runs go to dir_/run: train_yaml trains a config given without out_dir.
+class RunDirTest : public TempDirTest {
+ protected:
+  std::string run_dir() const { return (dir_ / "run").string(); }
+  TrainSummary train_yaml(const std::string& yaml, const std::string& source) {
+    return train(parse_config(yaml + "out_dir: " + run_dir() + "\n", source), {});
+  }
+};
+
+// A file task's spec from its files and lengths (designated initializers would warn about the
+// rest).
+inline FileTaskSpec file_task_spec(const std::string& train, const std::string& valid = "",
+                                   const std::string& vocab_file = "", int64_t min_len = 1,
+                                   int64_t max_len = 1 << 16) {
+  FileTaskSpec s;
+  s.train = train;
+  s.valid = valid;
+  s.vocab_file = vocab_file;
+  s.min_len = min_len;
+  s.max_len = max_len;
+  return s;
+}
 
 // The one-line ConfigError that `yaml` (with `overrides`) gives, read as `source`; a failure
 // when it loads.
@@ -29,6 +59,32 @@ inline std::string config_error_of(const std::string& yaml,
   }
   ADD_FAILURE() << "accepted: " << yaml;
   return "";
+}
+
+// The message of the ConfigError that resuming the run in `run_dir` (with `overrides`) throws; a
+// failure when it resumes.
+inline std::string resume_error(const std::string& run_dir,
+                                const std::vector<std::string>& overrides) {
+  TrainOptions resume;
+  resume.resume = true;
+  try {
+    train(run_config(run_dir, overrides), resume);
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  ADD_FAILURE() << "resumed " << run_dir;
+  return "";
+}
+
+// What `heed eval RUN_DIR --data DATA --json` prints, parsed; a failure unless it exits 0.
+inline nlohmann::json eval_data_json(const std::string& run_dir, const std::string& data) {
+  EvalArgs e;
+  e.path = run_dir;
+  e.data = data;
+  e.json = true;
+  ::testing::internal::CaptureStdout();
+  EXPECT_EQ(run_eval(e), 0);
+  return nlohmann::json::parse(::testing::internal::GetCapturedStdout());
 }
 
 // A file of the source tree (HEED_SOURCE_DIR, set by CTest), e.g. "docs/adding-a-task.md".
