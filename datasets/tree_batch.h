@@ -6,7 +6,9 @@
 
 #include <vector>
 
+#include "datasets/batch.h"  // kFirstDataToken
 #include "datasets/tree.h"
+#include "framework/random.h"
 #include "framework/tensor.h"
 
 namespace heed {
@@ -55,5 +57,15 @@ struct TreeBatch {
 // Throws heed::Error on an empty batch. Trees may have different sizes (N = the largest, at
 // least 1); an empty tree is a row of padding.
 TreeBatch make_tree_batch(std::vector<Tree> trees);
+
+// Random trees, for gradient checks (heed gradcheck) and tests.
+//
+// A uniformly random ordered tree of `nodes` nodes (each new node's parent drawn from the path
+// from the last node up to the root, which keeps pre-order), tokens in [first_token,
+// first_token + token_range).
+Tree random_tree(Rng& rng, int64_t nodes, int64_t first_token = kFirstDataToken,
+                 int64_t token_range = 8);
+// One random tree per entry of `sizes` (N = the largest), from `seed`.
+TreeBatch random_tree_batch(const std::vector<int64_t>& sizes, uint64_t seed);
 
 }  // namespace heed

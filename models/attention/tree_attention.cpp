@@ -103,24 +103,4 @@ int64_t tree_distance_buckets(int64_t max_distance, bool directional) {
   return directional ? (max_distance + 1) * (max_distance + 1) : max_distance + 1;
 }
 
-Tree random_tree(Rng& rng, int64_t nodes, int64_t first_token, int64_t token_range) {
-  Tree t;
-  if (nodes <= 0) return t;
-  t.add_node(first_token + rng.randint(0, token_range), -1);
-  for (int64_t i = 1; i < nodes; ++i) {
-    std::vector<int64_t> open;  // the last node and its ancestors: the parents pre-order allows
-    for (int64_t a = i - 1; a != -1; a = t.parent[a]) open.push_back(a);
-    const int64_t parent = open[rng.randint(0, static_cast<int64_t>(open.size()))];
-    t.add_node(first_token + rng.randint(0, token_range), parent);
-  }
-  return t;
-}
-
-TreeBatch random_tree_batch(const std::vector<int64_t>& sizes, uint64_t seed) {
-  Rng rng(seed);
-  std::vector<Tree> trees;
-  for (int64_t n : sizes) trees.push_back(random_tree(rng, n));
-  return make_tree_batch(std::move(trees));
-}
-
 }  // namespace heed

@@ -67,12 +67,4 @@ class TreeAttention : public PackedAttention {
   uint32_t allowed_;  // relation_bit()s
 };
 
-// A uniformly random ordered tree of `nodes` nodes (each new node's parent drawn from the path
-// from the last node up to the root, which keeps pre-order), tokens in [first_token,
-// first_token + token_range).
-Tree random_tree(Rng& rng, int64_t nodes, int64_t first_token = kFirstDataToken,
-                 int64_t token_range = 8);
-// One random tree per entry of `sizes` (N = the largest), from `seed`.
-TreeBatch random_tree_batch(const std::vector<int64_t>& sizes, uint64_t seed);
-
 }  // namespace heed

@@ -17,18 +17,6 @@ Tree hand_made() {
   return tree_from_parents({10, 11, 12, 13, 14, 15}, {-1, 0, 1, 1, 3, 0});
 }
 
-// A uniformly random parent on the open path keeps pre-order (Tree::add_node's contract).
-Tree random_tree(Rng& rng, int64_t n) {
-  Tree t;
-  t.add_node(kFirstDataToken, -1);
-  for (int64_t i = 1; i < n; ++i) {
-    std::vector<int64_t> open;
-    for (int64_t a = i - 1; a != -1; a = t.parent[a]) open.push_back(a);
-    t.add_node(kFirstDataToken + rng.randint(0, 20), open[rng.randint(0, open.size())]);
-  }
-  return t;
-}
-
 bool is_proper_ancestor(const Tree& t, int64_t a, int64_t i) {
   for (int64_t x = t.parent[i]; x != -1; x = t.parent[x])
     if (x == a) return true;
@@ -144,7 +132,8 @@ TEST(TreeBatch, PairwiseMatchesBruteForceOnRandomTrees) {
   Rng rng(2024);
   for (int round = 0; round < 20; ++round) {
     std::vector<Tree> trees;
-    for (int b = 0; b < 3; ++b) trees.push_back(random_tree(rng, rng.randint(1, 40)));
+    for (int b = 0; b < 3; ++b)
+      trees.push_back(random_tree(rng, rng.randint(1, 40), kFirstDataToken, 21));
     TreeBatch batch = make_tree_batch(trees);
     const int64_t B = batch.batch_size(), N = batch.max_nodes(), D = 5, K = 3;
     std::vector<int64_t> anc = batch.ancestor().to_ints(), rel = batch.relation().to_ints();
