@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "tests/train/experiment_test_util.h"
+#include "tests/train/png_test_util.h"
 #include "train/run_lock.h"
 
 namespace heed {
@@ -59,6 +60,15 @@ select: {key: train.optimizer.lr, by: eval.exact_seq_acc}
   EXPECT_EQ(lines[8].rfind("base,alibi,0.01,1,", 0), 0u) << lines[8];
   EXPECT_NE(read_file(out("a") + "/results.md").find("## train.optimizer.lr selected by"),
             std::string::npos);
+  // The plots are PNGs, the same bytes whatever --jobs; report.html shows them and the tables.
+  for (const std::string plot : {"plots/length.png", "plots/curves.png"}) {
+    EXPECT_GT(testing::decode(out("a/" + plot)).width, 0) << plot;
+    EXPECT_EQ(read_file(out("a/" + plot)), read_file(out("b/" + plot))) << plot;
+  }
+  const std::string html = read_file(out("a/report.html"));
+  EXPECT_NE(html.find("<img src=\"plots/length.png\""), std::string::npos) << html;
+  EXPECT_NE(html.find("<img src=\"plots/curves.png\""), std::string::npos) << html;
+  EXPECT_NE(html.find("<h2>train.optimizer.lr selected by"), std::string::npos) << html;
   // Each run is an ordinary run directory.
   EXPECT_EQ(heed({"eval", out("a") + "/runs/alibi-lr0.01-s1"}).code, 0);
   // Started again, a finished experiment runs nothing and writes the same results.

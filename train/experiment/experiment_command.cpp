@@ -9,6 +9,8 @@
 #include "framework/io/atomic_file.h"
 #include "train/experiment/child_process.h"
 #include "train/experiment/results.h"
+#include "train/experiment/results_html.h"
+#include "train/experiment/results_plots.h"
 #include "train/experiment/results_table.h"
 #include "train/experiment/runner.h"
 
@@ -43,16 +45,22 @@ void warn_oversubscription(const ExperimentPlan& plan, int64_t jobs) {
                  static_cast<long long>(jobs), static_cast<long long>(threads), cores);
 }
 
-// results.csv and results.md, each written atomically; the number of failed runs.
+// results.csv, results.md, plots/ and report.html, each written atomically; the number of
+// failed runs.
 int64_t write_results(const ExperimentPlan& plan, std::FILE* out) {
   const std::vector<RunResult> results = collect_results(plan);
   const fs::path dir(plan.out_dir);
+  const std::string md = results_markdown(plan, results);
   write_file_atomically((dir / "results.csv").string(), results_csv(plan, results));
-  write_file_atomically((dir / "results.md").string(), results_markdown(plan, results));
+  write_file_atomically((dir / "results.md").string(), md);
+  const std::vector<std::string> plots = write_results_plots(plan, results);
+  write_file_atomically((dir / "report.html").string(),
+                        results_html(fs::path(plan.file.path).filename().string(), md, plots));
   int64_t failed = 0;
   for (const RunResult& r : results) failed += r.status == RunStatus::kFailed;
-  std::fprintf(out, "results: %s/results.csv, %s/results.md\n", plan.out_dir.c_str(),
-               plan.out_dir.c_str());
+  const char* d = plan.out_dir.c_str();
+  std::fprintf(out, "results: %s/results.csv, %s/results.md, %s/report.html, %s/plots/\n", d, d, d,
+               d);
   return failed;
 }
 

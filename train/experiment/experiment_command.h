@@ -1,6 +1,7 @@
 // `heed experiment EXPERIMENT.yaml`: read the file (experiment_file.h), resolve every run's
 // config (run_plan.h), then list the runs (--dry-run) or run them (runner.h) and write
-// DIR/results.csv and DIR/results.md (results.h, results_table.h). The CLI's wrapper is
+// DIR/results.csv, DIR/results.md (results.h, results_table.h), DIR/plots/ (results_plots.h)
+// and DIR/report.html (results_html.h). The CLI's wrapper is
 // train/cli/experiment.cpp; this is testable without CLI11.
 //
 // Exit codes: 0 every run asked for (all, or --only's) is finished (or --dry-run); 1 one failed
