@@ -134,14 +134,33 @@ TEST_F(ExperimentRun, FailedRunKeepsItsReasonAndOnlyItIsRetried) {
 
 TEST_F(ExperimentRun, DryRunListsTheNumberedRunsAndRunsNothing) {
   const std::string exp = experiment("base: BASE\ngrid: {model.dropout: [0, 0.1]}\nseeds: [3]\n");
-  const testing::Command c = heed({"experiment", exp, "--dry-run"});
+  const testing::Command c = heed({"experiment", exp, "--dry-run", "--no-probe"});
   ASSERT_EQ(c.code, 0) << c.err;
   EXPECT_NE(c.out.find("2 runs (1 variants x 2 grid cells x 1 seeds)"), std::string::npos) << c.out;
   EXPECT_NE(c.out.find("   1  dropout0-s3"), std::string::npos) << c.out;
   EXPECT_NE(c.out.find("   2  dropout0.1-s3"), std::string::npos) << c.out;
-  EXPECT_NE(c.out.find("no time estimate yet"), std::string::npos) << c.out;
+  EXPECT_NE(c.out.find("(no time estimate: --no-probe)"), std::string::npos) << c.out;
   EXPECT_FALSE(fs::exists(out("runs"))) << "a dry run writes nothing";
   EXPECT_EQ(c.err, "");
+}
+
+TEST_F(ExperimentRun, DryRunEstimatesTheTimeFromAProbePerDistinctConfig) {
+  // Two seeds of one config: one probe. Another dropout: another.
+  const std::string exp =
+      experiment("base: BASE\ngrid: {model.dropout: [0, 0.1]}\nseeds: [0, 1]\n");
+  const testing::Command c = heed({"experiment", exp, "--dry-run", "--jobs", "2"});
+  ASSERT_EQ(c.code, 0) << c.err;
+  EXPECT_EQ(count(c.out, "probe of run "), 2) << c.out;
+  EXPECT_NE(c.out.find("probe of run 1 (dropout0-s0): "), std::string::npos) << c.out;
+  EXPECT_NE(c.out.find("probe of run 3 (dropout0.1-s0): "), std::string::npos) << c.out;
+  EXPECT_NE(c.out.find(" s a step, "), std::string::npos) << c.out;
+  EXPECT_EQ(count(c.out, "pending      ~"), 4) << c.out;
+  EXPECT_NE(c.out.find("estimated time: ~"), std::string::npos) << c.out;
+  EXPECT_NE(c.out.find("for the 4 unfinished runs with --jobs 2 (an estimate"), std::string::npos)
+      << c.out;
+  EXPECT_FALSE(fs::exists(out("runs"))) << "the probe trains in a temporary directory";
+  EXPECT_EQ(c.err, "");
+  EXPECT_EQ(heed({"experiment", exp, "--no-probe"}).code, 2) << "--no-probe needs --dry-run";
 }
 
 TEST_F(ExperimentRun, SelectByAMetricNoRunReportsIsBadInput) {
