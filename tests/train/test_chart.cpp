@@ -70,6 +70,18 @@ TEST_F(ChartTest, LongLegendWrapsIntoRowsAboveThePlot) {
   }
 }
 
+TEST(ChartFrame, IntegerXHasNoTicksBetweenIntegers) {
+  ChartSpec spec;
+  spec.series.push_back({"acc", kRed, {6, 8, 10}, {0, 0.5, 1}});
+  EXPECT_LT(chart_frame(spec).x_step, 1) << "without integer_x, half steps";
+  spec.integer_x = true;
+  const ChartFrame f = chart_frame(spec);
+  EXPECT_EQ(f.x_step, 1);
+  EXPECT_LE(f.x0, 6);
+  EXPECT_GE(f.x1, 10);
+  EXPECT_EQ(f.x0, std::floor(f.x0));
+}
+
 TEST(ChartPalette, EightDistinctColorsThenTheyRepeat) {
   for (std::size_t i = 0; i < 8; ++i)
     for (std::size_t j = 0; j < i; ++j) EXPECT_NE(series_color(i), series_color(j)) << i << j;

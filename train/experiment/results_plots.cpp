@@ -78,6 +78,7 @@ ChartSpec accuracy_chart(const std::string& title, const std::string& x_label) {
   spec.y_label = "exact-sequence accuracy (classifiers: accuracy)";
   spec.y_min = 0;
   spec.y_max = 1;
+  spec.integer_x = true;  // lengths and steps
   spec.width = 900;
   spec.height = 480;
   return spec;

@@ -117,6 +117,11 @@ ChartFrame chart_frame(const ChartSpec& spec) {
   f.y0 = ylo;
   f.y1 = yhi;
   nice_range(f.x0, f.x1, f.x_step, 8);
+  if (spec.integer_x && f.x_step < 1) {
+    f.x_step = 1;
+    f.x0 = std::floor(f.x0);
+    f.x1 = std::ceil(f.x1);
+  }
   if (spec.y_min && spec.y_max && yhi > ylo)
     f.y_step = nice_step(yhi - ylo, 5);  // keep the fixed range exactly
   else

@@ -26,6 +26,7 @@ struct ChartSpec {
   std::string title, x_label, y_label;
   std::vector<Series> series;
   std::optional<double> y_min, y_max;  // fixed range (e.g. accuracy in [0, 1]); else from data
+  bool integer_x = false;              // x is a count (steps, lengths): no ticks between integers
   int width = 720, height = 420;
 };
 
