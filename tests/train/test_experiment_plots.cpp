@@ -1,5 +1,6 @@
-// An experiment's plots and report.html from run results: which PNGs, that they decode, that the
-// same results give the same bytes, and that the page shows results.md's tables and the plots.
+// An experiment's plots and report.html from run results: which PNGs, their lines (means over
+// the finished seeds, min-max whiskers), that they decode, that the same results give the same
+// bytes, and that the page shows results.md's tables and the plots.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -72,16 +73,32 @@ TEST_F(ExperimentPlots, OneLengthPlotAndOneCurvePlotThatDecodeAndRepeatByteForBy
   for (std::size_t i = 0; i < plots.size(); ++i) EXPECT_NE(bytes(plots[i]), first[i]) << plots[i];
 }
 
-TEST_F(ExperimentPlots, UnfinishedRunsAreLeftOut) {
-  std::vector<RunResult> r = results(kGrid);
-  for (RunResult& x : r)
-    if (x.run->variant == "base" && x.run->cell[0] == "alibi") x.status = RunStatus::kFailed;
-  for (const std::string& p : write_results_plots(plan_, r)) {
-    const testing::Decoded img = testing::decode(fs::path(plan_.out_dir) / p);
-    EXPECT_TRUE(img.has(series_color(0))) << p;
-    EXPECT_TRUE(img.has(series_color(1))) << p << ": the legend still names the cell";
-    EXPECT_TRUE(img.has(series_color(2))) << p;
-  }
+TEST_F(ExperimentPlots, LengthLinesAreMeansOverSeedsWithMinMaxWhiskers) {
+  std::vector<RunResult> r = results(kGrid);  // mha's seeds: accuracy 1/12 and 2/12
+  std::vector<ResultsPlot> plots = results_plots(plan_, r);
+  ASSERT_EQ(plots.size(), 2u);
+  const Series& mha = plots[0].spec.series[0];
+  EXPECT_EQ(mha.name, "mha");
+  EXPECT_EQ(mha.x, (std::vector<double>{6, 8, 12})) << "max_len, then task.eval_lengths";
+  EXPECT_NEAR(mha.y[0], 1.5 / 12, 1e-12);
+  EXPECT_NEAR(mha.lo[0], 1.0 / 12, 1e-12);
+  EXPECT_NEAR(mha.hi[0], 2.0 / 12, 1e-12);
+  EXPECT_NEAR(mha.y[1], 1.5 / 24, 1e-12);  // eval_length_8
+  EXPECT_NEAR(mha.y[2], 1.5 / 48, 1e-12);  // eval_length_12
+  // Learning curves: the mean at each evaluation step, no whiskers.
+  const Series& curve = plots[1].spec.series[0];
+  EXPECT_EQ(curve.x, (std::vector<double>{3, 6}));
+  EXPECT_NEAR(curve.y[1], 1.5 / 12, 1e-6);
+  EXPECT_TRUE(curve.lo.empty());
+  // A failed seed is left out of both; a classifier's line is its accuracy.
+  r[1].status = RunStatus::kFailed;
+  for (RunResult* x : {&r[4], &r[5]}) x->metrics["eval.accuracy"] = 0.75;
+  plots = results_plots(plan_, r);
+  EXPECT_NEAR(plots[0].spec.series[0].y[0], 1.0 / 12, 1e-12);
+  EXPECT_EQ(plots[0].spec.series[0].lo[0], plots[0].spec.series[0].hi[0]);
+  EXPECT_NEAR(plots[1].spec.series[0].y[1], 1.0 / 12, 1e-6);
+  EXPECT_EQ(plots[0].spec.series[2].name, "rotary");
+  EXPECT_EQ(plots[0].spec.series[2].y[0], 0.75);
 }
 
 TEST_F(ExperimentPlots, VariantsThatEvaluateDifferentLengthsGetALengthPlotEach) {

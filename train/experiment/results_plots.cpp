@@ -84,20 +84,12 @@ ChartSpec accuracy_chart(const std::string& title, const std::string& x_label) {
   return spec;
 }
 
-void write_chart(const fs::path& dir, const std::string& name, const ChartSpec& spec,
-                 std::vector<std::string>& written) {
-  write_png((dir / name).string(), draw_chart(spec));
-  written.push_back("plots/" + name);
-}
-
 }  // namespace
 
-std::vector<std::string> write_results_plots(const ExperimentPlan& plan,
-                                             const std::vector<RunResult>& results) {
-  const fs::path dir = fs::path(plan.out_dir) / "plots";
-  fs::create_directories(dir);
+std::vector<ResultsPlot> results_plots(const ExperimentPlan& plan,
+                                       const std::vector<RunResult>& results) {
   const std::vector<ResultCell> cells = result_cells(results);
-  std::vector<std::string> written;
+  std::vector<ResultsPlot> plots;
   const std::string length_label = "length (first point: validation up to the training max_len)";
   const bool same_lengths = std::all_of(results.begin(), results.end(), [&](const RunResult& r) {
     return lengths_of(*r.run) == lengths_of(*results.front().run);
@@ -106,21 +98,32 @@ std::vector<std::string> write_results_plots(const ExperimentPlan& plan,
     ChartSpec spec = accuracy_chart("accuracy by length (mean, min-max over seeds)", length_label);
     for (std::size_t i = 0; i < cells.size(); ++i)
       spec.series.push_back(length_series(cells[i], series_color(i)));
-    write_chart(dir, "length.png", spec, written);
+    plots.push_back({"plots/length.png", spec});
   } else {
     for (const ExperimentVariant& v : plan.file.variants) {
       ChartSpec spec = accuracy_chart(v.name + ": accuracy by length", length_label);
       for (std::size_t i = 0; i < cells.size(); ++i)
         if (cells[i].variant == v.name)
           spec.series.push_back(length_series(cells[i], series_color(i)));
-      write_chart(dir, "length-" + v.name + ".png", spec, written);
+      plots.push_back({"plots/length-" + v.name + ".png", spec});
     }
   }
   ChartSpec curves =
       accuracy_chart("validation accuracy during training (mean over seeds)", "step");
   for (std::size_t i = 0; i < cells.size(); ++i)
     curves.series.push_back(curve_series(plan, cells[i], series_color(i)));
-  write_chart(dir, "curves.png", curves, written);
+  plots.push_back({"plots/curves.png", curves});
+  return plots;
+}
+
+std::vector<std::string> write_results_plots(const ExperimentPlan& plan,
+                                             const std::vector<RunResult>& results) {
+  fs::create_directories(fs::path(plan.out_dir) / "plots");
+  std::vector<std::string> written;
+  for (const ResultsPlot& p : results_plots(plan, results)) {
+    write_png((fs::path(plan.out_dir) / p.file).string(), draw_chart(p.spec));
+    written.push_back(p.file);
+  }
   return written;
 }
 

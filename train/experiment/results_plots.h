@@ -16,10 +16,20 @@
 #include <vector>
 
 #include "train/experiment/results.h"
+#include "train/report/chart.h"
 
 namespace heed {
 
-// Writes the plots; returns their paths relative to DIR, in the order above.
+struct ResultsPlot {
+  std::string file;  // relative to DIR: plots/NAME.png
+  ChartSpec spec;
+};
+
+// The plots, in the order above, as charts to draw.
+std::vector<ResultsPlot> results_plots(const ExperimentPlan& plan,
+                                       const std::vector<RunResult>& results);
+
+// Draws and writes them; returns their paths relative to DIR.
 std::vector<std::string> write_results_plots(const ExperimentPlan& plan,
                                              const std::vector<RunResult>& results);
 
