@@ -163,6 +163,22 @@ TEST_F(ExperimentRun, DryRunEstimatesTheTimeFromAProbePerDistinctConfig) {
   EXPECT_EQ(heed({"experiment", exp, "--no-probe"}).code, 2) << "--no-probe needs --dry-run";
 }
 
+TEST_F(ExperimentRun, DryRunStoppedDuringAProbeLeavesNoProbeDirectory) {
+  // Evaluations of 20000 examples: the probe is still running when Ctrl-C comes.
+  const std::string exp = experiment("base: BASE\nset: {train.eval_examples: 20000}\n");
+  fs::create_directories(out("tmp"));
+  const std::string script = "cd '" + dir_.string() + "' || exit 1; TMPDIR='" + out("tmp") + "' '" +
+                             HEED_CLI_PATH + "' experiment '" + exp +
+                             "' --dry-run >dry.out 2>dry.err & pid=$!; sleep 1; "
+                             "ls tmp >probing; kill -INT $pid; wait $pid; echo $? >code";
+  ASSERT_EQ(std::system(script.c_str()), 0);
+  EXPECT_NE(read_file(out("probing")).find("heed-probe-"), std::string::npos)
+      << "no probe was running at the signal";
+  EXPECT_EQ(read_file(out("code")), "130\n") << read_file(out("dry.err"));
+  EXPECT_TRUE(fs::is_empty(out("tmp"))) << "the probe's directory is removed";
+  EXPECT_EQ(read_file(out("dry.out")).find("estimated time"), std::string::npos);
+}
+
 TEST_F(ExperimentRun, SelectByAMetricNoRunReportsIsBadInput) {
   const std::string exp = experiment(
       "base: BASE\ngrid: {model.dropout: [0, 0.1]}\n"

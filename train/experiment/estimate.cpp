@@ -1,5 +1,6 @@
 #include "train/experiment/estimate.h"
 
+#include <signal.h>
 #include <stdlib.h>
 
 #include <algorithm>
@@ -16,6 +17,7 @@
 #include "framework/text.h"
 #include "train/experiment/child_process.h"
 #include "train/experiment/run_state.h"
+#include "train/stop_signal.h"
 
 namespace heed {
 namespace {
@@ -99,8 +101,12 @@ ProbeTiming run_probe(const Config& config, const std::string& executable) {
   const auto t0 = std::chrono::steady_clock::now();
   const pid_t pid = start_child({{executable, "train", yaml}, log, ""});
   std::optional<ChildExit> exit;
-  while (!(exit = reap_child()) || exit->pid != pid)
+  bool killed = false;
+  while (!(exit = reap_child()) || exit->pid != pid) {
+    if (stop_requested() && !killed) killed = ::kill(pid, SIGKILL) == 0;  // then reaped
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  if (killed) return {0, 0, 0, 0, "interrupted"};
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (exit_code(exit->status) != 0) {
     ProbeTiming t;
@@ -135,6 +141,7 @@ std::vector<double> estimate_runs(const ExperimentPlan& plan, const std::string&
   std::map<std::string, ProbeTiming> probes;
   std::vector<double> estimates;
   for (const PlannedRun& r : plan.runs) {
+    if (stop_requested()) break;
     if (run_state(plan, r).status == RunStatus::kFinished) {  // nothing left to time
       estimates.push_back(0);
       continue;

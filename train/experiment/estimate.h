@@ -32,7 +32,8 @@ struct ProbeTiming {
 // step kProbeSteps / 2) and its child's wall time.
 ProbeTiming probe_timing(const std::string& metrics_jsonl, double wall_s);
 
-// Runs the probe of `config` with `executable` (the heed binary).
+// Runs the probe of `config` with `executable` (the heed binary). A stop requested meanwhile
+// (stop_signal.h) kills it: no timing, and its temporary directory is removed all the same.
 ProbeTiming run_probe(const Config& config, const std::string& executable);
 
 // One run's estimated seconds from its config's probe.
@@ -43,7 +44,7 @@ double schedule_s(const std::vector<double>& durations, int64_t jobs);
 
 // Probes the distinct configs of the plan's unfinished runs, a line on `out` for each, and
 // returns every run's estimated seconds (0 for a finished run, NaN where its config's probe
-// failed).
+// failed); after a stop request, fewer.
 std::vector<double> estimate_runs(const ExperimentPlan& plan, const std::string& executable,
                                   std::FILE* out);
 

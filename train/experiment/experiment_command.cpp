@@ -14,6 +14,7 @@
 #include "train/experiment/results_plots.h"
 #include "train/experiment/results_table.h"
 #include "train/experiment/runner.h"
+#include "train/stop_signal.h"
 
 namespace heed {
 namespace {
@@ -138,10 +139,11 @@ int run_experiment(const ExperimentArgs& args) {
   warn_oversubscription(plan, args.jobs);
   const std::string executable = args.executable.empty() ? self_executable() : args.executable;
   if (args.dry_run) {
-    print_plan(
-        plan,
-        args.no_probe ? std::vector<double>{} : estimate_runs(plan, executable, args.out_stream),
-        args.jobs, args.out_stream);
+    const StopSignals signals;  // Ctrl-C during a probe: no probe directory is left behind
+    const std::vector<double> estimates =
+        args.no_probe ? std::vector<double>{} : estimate_runs(plan, executable, args.out_stream);
+    if (stop_requested()) return stop_exit_code();
+    print_plan(plan, estimates, args.jobs, args.out_stream);
     return 0;
   }
   fs::create_directories(plan.out_dir);
