@@ -4,7 +4,7 @@
 #   1. SIGKILL to `heed experiment` alone, twice, at moments when runs are under way: its
 #      children die with it (every run directory's lock is free at once), and the same command
 #      run again (--jobs 1) ends with results.csv equal to the reference's apart from the _s/_mb
-#      columns;
+#      columns, and with byte-identical plots;
 #   2. SIGTERM to `heed experiment`: exit code 143, its running children checkpoint and stop, and
 #      the same command continues to the reference's results.
 # Usage: e2e_experiment.sh HEED_BINARY SOURCE_DIR
@@ -61,7 +61,11 @@ done
 grep -q 'resuming' "$work/k.out" || fail "nothing was resumed: the kills came too late"
 diff <(results "$work/ref") <(results "$work/k") >"$work/diff" ||
   fail "killed and continued, results.csv differs: $(head -5 "$work/diff")"
-echo "e2e_experiment: SIGKILLed twice and continued with --jobs 1: the --jobs 2 reference's results"
+for plot in length.png curves.png; do
+  cmp -s "$work/ref/plots/$plot" "$work/k/plots/$plot" ||
+    fail "killed and continued, plots/$plot differs from the reference's"
+done
+echo "e2e_experiment: SIGKILLed twice and continued with --jobs 1: the --jobs 2 reference's results and plots"
 
 rm -rf "$work/k"
 start_and_wait 3 2

@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "tests/train/experiment_test_util.h"
+#include "tests/train/png_test_util.h"
 #include "train/run_lock.h"
 
 namespace heed {
@@ -59,6 +60,15 @@ select: {key: train.optimizer.lr, by: eval.exact_seq_acc}
   EXPECT_EQ(lines[8].rfind("base,alibi,0.01,1,", 0), 0u) << lines[8];
   EXPECT_NE(read_file(out("a") + "/results.md").find("## train.optimizer.lr selected by"),
             std::string::npos);
+  // The plots are PNGs, the same bytes whatever --jobs; report.html shows them and the tables.
+  for (const std::string plot : {"plots/length.png", "plots/curves.png"}) {
+    EXPECT_GT(testing::decode(out("a/" + plot)).width, 0) << plot;
+    EXPECT_EQ(read_file(out("a/" + plot)), read_file(out("b/" + plot))) << plot;
+  }
+  const std::string html = read_file(out("a/report.html"));
+  EXPECT_NE(html.find("<img src=\"plots/length.png\""), std::string::npos) << html;
+  EXPECT_NE(html.find("<img src=\"plots/curves.png\""), std::string::npos) << html;
+  EXPECT_NE(html.find("<h2>train.optimizer.lr selected by"), std::string::npos) << html;
   // Each run is an ordinary run directory.
   EXPECT_EQ(heed({"eval", out("a") + "/runs/alibi-lr0.01-s1"}).code, 0);
   // Started again, a finished experiment runs nothing and writes the same results.
@@ -124,14 +134,49 @@ TEST_F(ExperimentRun, FailedRunKeepsItsReasonAndOnlyItIsRetried) {
 
 TEST_F(ExperimentRun, DryRunListsTheNumberedRunsAndRunsNothing) {
   const std::string exp = experiment("base: BASE\ngrid: {model.dropout: [0, 0.1]}\nseeds: [3]\n");
-  const testing::Command c = heed({"experiment", exp, "--dry-run"});
+  const testing::Command c = heed({"experiment", exp, "--dry-run", "--no-probe"});
   ASSERT_EQ(c.code, 0) << c.err;
   EXPECT_NE(c.out.find("2 runs (1 variants x 2 grid cells x 1 seeds)"), std::string::npos) << c.out;
   EXPECT_NE(c.out.find("   1  dropout0-s3"), std::string::npos) << c.out;
   EXPECT_NE(c.out.find("   2  dropout0.1-s3"), std::string::npos) << c.out;
-  EXPECT_NE(c.out.find("no time estimate yet"), std::string::npos) << c.out;
+  EXPECT_NE(c.out.find("(no time estimate: --no-probe)"), std::string::npos) << c.out;
   EXPECT_FALSE(fs::exists(out("runs"))) << "a dry run writes nothing";
   EXPECT_EQ(c.err, "");
+}
+
+TEST_F(ExperimentRun, DryRunEstimatesTheTimeFromAProbePerDistinctConfig) {
+  // Two seeds of one config: one probe. Another dropout: another.
+  const std::string exp =
+      experiment("base: BASE\ngrid: {model.dropout: [0, 0.1]}\nseeds: [0, 1]\n");
+  const testing::Command c = heed({"experiment", exp, "--dry-run", "--jobs", "2"});
+  ASSERT_EQ(c.code, 0) << c.err;
+  EXPECT_EQ(count(c.out, "probe of run "), 2) << c.out;
+  EXPECT_NE(c.out.find("probe of run 1 (dropout0-s0): "), std::string::npos) << c.out;
+  EXPECT_NE(c.out.find("probe of run 3 (dropout0.1-s0): "), std::string::npos) << c.out;
+  EXPECT_NE(c.out.find(" s a step, "), std::string::npos) << c.out;
+  EXPECT_EQ(count(c.out, "pending      ~"), 4) << c.out;
+  EXPECT_NE(c.out.find("estimated time: ~"), std::string::npos) << c.out;
+  EXPECT_NE(c.out.find("for the 4 unfinished runs with --jobs 2 (an estimate"), std::string::npos)
+      << c.out;
+  EXPECT_FALSE(fs::exists(out("runs"))) << "the probe trains in a temporary directory";
+  EXPECT_EQ(c.err, "");
+  EXPECT_EQ(heed({"experiment", exp, "--no-probe"}).code, 2) << "--no-probe needs --dry-run";
+}
+
+TEST_F(ExperimentRun, DryRunStoppedDuringAProbeLeavesNoProbeDirectory) {
+  // Evaluations of 20000 examples: the probe is still running when Ctrl-C comes.
+  const std::string exp = experiment("base: BASE\nset: {train.eval_examples: 20000}\n");
+  fs::create_directories(out("tmp"));
+  const std::string script = "cd '" + dir_.string() + "' || exit 1; TMPDIR='" + out("tmp") + "' '" +
+                             HEED_CLI_PATH + "' experiment '" + exp +
+                             "' --dry-run >dry.out 2>dry.err & pid=$!; sleep 1; "
+                             "ls tmp >probing; kill -INT $pid; wait $pid; echo $? >code";
+  ASSERT_EQ(std::system(script.c_str()), 0);
+  EXPECT_NE(read_file(out("probing")).find("heed-probe-"), std::string::npos)
+      << "no probe was running at the signal";
+  EXPECT_EQ(read_file(out("code")), "130\n") << read_file(out("dry.err"));
+  EXPECT_TRUE(fs::is_empty(out("tmp"))) << "the probe's directory is removed";
+  EXPECT_EQ(read_file(out("dry.out")).find("estimated time"), std::string::npos);
 }
 
 TEST_F(ExperimentRun, SelectByAMetricNoRunReportsIsBadInput) {

@@ -1,5 +1,5 @@
-// The run report: PNG curves and heatmaps decoded back with stb_image and checked pixel by pixel,
-// report.html's links, the attention maps of both model types, and atomic writes.
+// The run report: PNG curves and heatmaps decoded back (png_test_util.h) and checked pixel by
+// pixel, report.html's links, the attention maps of both model types, and atomic writes.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -11,6 +11,7 @@
 #include "datasets/tree_tasks.h"
 #include "framework/io/atomic_file.h"
 #include "framework/nn/init.h"
+#include "tests/train/png_test_util.h"
 #include "tests/train/train_test_util.h"
 #include "train/report/chart.h"
 #include "train/report/font.h"
@@ -19,37 +20,13 @@
 #include "train/run_loader.h"
 #include "train/task_model.h"
 
-#define STB_IMAGE_IMPLEMENTATION
-#include <stb_image.h>
-
 namespace heed {
 namespace {
 
+using testing::decode;
+using testing::Decoded;
 using testing::expect_cross_maps;
 namespace fs = std::filesystem;
-
-struct Decoded {
-  int width = 0, height = 0;
-  std::vector<uint8_t> rgb;
-  Rgb at(int x, int y) const {
-    const uint8_t* p = &rgb[(static_cast<std::size_t>(y) * width + x) * 3];
-    return {p[0], p[1], p[2]};
-  }
-};
-
-// The file as a viewer sees it: decoded by stb_image, not our own encoder's inverse.
-Decoded decode(const fs::path& path) {
-  Decoded d;
-  int channels = 0;
-  uint8_t* data = stbi_load(path.c_str(), &d.width, &d.height, &channels, 3);
-  if (!data) {
-    ADD_FAILURE() << path << ": " << stbi_failure_reason();
-    return d;
-  }
-  d.rgb.assign(data, data + static_cast<std::size_t>(d.width) * d.height * 3);
-  stbi_image_free(data);
-  return d;
-}
 
 class TempDir {
  public:

@@ -16,7 +16,13 @@ Command add_experiment_command(CLI::App& app) {
   cmd->add_option("--out", args->out, "Experiment directory (default: runs/NAME for NAME.yaml)");
   cmd->add_option("--jobs", args->jobs, "Runs at a time (default 1)")
       ->check(CLI::Range(int64_t{1}, int64_t{1024}));
-  cmd->add_flag("--dry-run", args->dry_run, "List the numbered runs and their status; run nothing");
+  CLI::Option* dry =
+      cmd->add_flag("--dry-run", args->dry_run,
+                    "List the numbered runs, their status and estimated time; run nothing");
+  cmd->add_flag("--no-probe", args->no_probe,
+                "With --dry-run: no timed probe (a few training steps per distinct config), so "
+                "no estimate")
+      ->needs(dry);
   cmd->add_option("--only", args->only, "Run just run I of the list (--dry-run numbers them)")
       ->check(CLI::Range(int64_t{1}, int64_t{1} << 40));
   cmd->add_flag("--retry-failed", args->retry_failed, "Rerun the runs that failed");

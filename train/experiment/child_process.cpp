@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 
 #include "framework/tensor.h"
 
@@ -73,6 +74,15 @@ std::string self_executable() {
   std::filesystem::path p = std::filesystem::read_symlink("/proc/self/exe", ec);
   if (ec) throw Error("cannot find the heed binary: /proc/self/exe: " + ec.message());
   return p.string();
+}
+
+std::string last_heed_line(const std::string& path, long long offset) {
+  std::ifstream in(path);
+  in.seekg(offset);
+  std::string line, last;
+  while (std::getline(in, line))
+    if (line.rfind("heed: ", 0) == 0) last = line.substr(6);
+  return last;
 }
 
 }  // namespace heed

@@ -35,6 +35,10 @@ std::string describe_exit(int status);
 // The exit code, or -1 when a signal ended the child.
 int exit_code(int status);
 
+// The last line of `path` from byte `offset` on that starts "heed: ", without it: a failed
+// command's reason ("" when none).
+std::string last_heed_line(const std::string& path, long long offset = 0);
+
 // The path of the running program (/proc/self/exe resolved), what the experiment's children run.
 std::string self_executable();
 

@@ -8,25 +8,49 @@
 #include "datasets/task_registry.h"
 #include "framework/io/atomic_file.h"
 #include "train/experiment/child_process.h"
+#include "train/experiment/estimate.h"
 #include "train/experiment/results.h"
+#include "train/experiment/results_html.h"
+#include "train/experiment/results_plots.h"
 #include "train/experiment/results_table.h"
 #include "train/experiment/runner.h"
+#include "train/stop_signal.h"
 
 namespace heed {
 namespace {
 namespace fs = std::filesystem;
 
-void print_plan(const ExperimentPlan& plan, std::FILE* out) {
+// The numbered runs with their status and, given `estimates` (one per run), each unfinished
+// run's estimated time and the total with `jobs`.
+void print_plan(const ExperimentPlan& plan, const std::vector<double>& estimates, int64_t jobs,
+                std::FILE* out) {
   const ExperimentFile& f = plan.file;
   std::size_t cells = 1;
   for (const GridAxis& a : f.grid) cells *= a.values.size();
   std::fprintf(out, "%zu runs (%zu variants x %zu grid cells x %zu seeds) in %s/runs:\n",
                plan.runs.size(), f.variants.size(), cells, std::max<std::size_t>(1, f.seeds.size()),
                plan.out_dir.c_str());
-  for (const PlannedRun& r : plan.runs)
-    std::fprintf(out, "%4lld  %-40s %s\n", static_cast<long long>(r.number), r.name.c_str(),
-                 status_name(run_state(plan, r).status));
-  std::fprintf(out, "(no time estimate yet: --dry-run does not run a timed probe)\n");
+  std::vector<double> left;  // the unfinished runs' estimates, in run order
+  for (std::size_t i = 0; i < plan.runs.size(); ++i) {
+    const PlannedRun& r = plan.runs[i];
+    const RunStatus status = run_state(plan, r).status;
+    std::string estimate;
+    if (!estimates.empty() && status != RunStatus::kFinished) {
+      left.push_back(estimates[i]);
+      estimate = format_duration(estimates[i]);
+    }
+    std::fprintf(out, "%4lld  %-40s %-12s %s%s\n", static_cast<long long>(r.number), r.name.c_str(),
+                 status_name(status), estimate.empty() ? "" : "~", estimate.c_str());
+  }
+  if (estimates.empty()) {
+    std::fprintf(out, "(no time estimate: --no-probe)\n");
+    return;
+  }
+  std::fprintf(out,
+               "estimated time: ~%s for the %zu unfinished runs with --jobs %lld (an estimate "
+               "from the probes above, each run timed alone: runs sharing cores take longer)\n",
+               format_duration(schedule_s(left, jobs)).c_str(), left.size(),
+               static_cast<long long>(jobs));
 }
 
 // A warning when the runs at once would ask for more threads than the machine has cores.
@@ -43,16 +67,22 @@ void warn_oversubscription(const ExperimentPlan& plan, int64_t jobs) {
                  static_cast<long long>(jobs), static_cast<long long>(threads), cores);
 }
 
-// results.csv and results.md, each written atomically; the number of failed runs.
+// results.csv, results.md, plots/ and report.html, each written atomically; the number of
+// failed runs.
 int64_t write_results(const ExperimentPlan& plan, std::FILE* out) {
   const std::vector<RunResult> results = collect_results(plan);
   const fs::path dir(plan.out_dir);
+  const std::string md = results_markdown(plan, results);
   write_file_atomically((dir / "results.csv").string(), results_csv(plan, results));
-  write_file_atomically((dir / "results.md").string(), results_markdown(plan, results));
+  write_file_atomically((dir / "results.md").string(), md);
+  const std::vector<std::string> plots = write_results_plots(plan, results);
+  write_file_atomically((dir / "report.html").string(),
+                        results_html(fs::path(plan.file.path).filename().string(), md, plots));
   int64_t failed = 0;
   for (const RunResult& r : results) failed += r.status == RunStatus::kFailed;
-  std::fprintf(out, "results: %s/results.csv, %s/results.md\n", plan.out_dir.c_str(),
-               plan.out_dir.c_str());
+  const char* d = plan.out_dir.c_str();
+  std::fprintf(out, "results: %s/results.csv, %s/results.md, %s/report.html, %s/plots/\n", d, d, d,
+               d);
   return failed;
 }
 
@@ -107,15 +137,20 @@ int run_experiment(const ExperimentArgs& args) {
                       std::to_string(n) + " (heed experiment --dry-run lists them)");
   if (args.jobs < 1) throw ConfigError("--jobs " + std::to_string(args.jobs) + ": must be >= 1");
   warn_oversubscription(plan, args.jobs);
+  const std::string executable = args.executable.empty() ? self_executable() : args.executable;
   if (args.dry_run) {
-    print_plan(plan, args.out_stream);
+    const StopSignals signals;  // Ctrl-C during a probe: no probe directory is left behind
+    const std::vector<double> estimates =
+        args.no_probe ? std::vector<double>{} : estimate_runs(plan, executable, args.out_stream);
+    if (stop_requested()) return stop_exit_code();
+    print_plan(plan, estimates, args.jobs, args.out_stream);
     return 0;
   }
   fs::create_directories(plan.out_dir);
   write_file_atomically((fs::path(plan.out_dir) / "experiment.yaml").string(),
                         read_file(args.path));
   RunnerOptions opts;
-  opts.executable = args.executable.empty() ? self_executable() : args.executable;
+  opts.executable = executable;
   opts.jobs = args.jobs;
   opts.only = args.only;
   opts.retry_failed = args.retry_failed;

@@ -1,6 +1,7 @@
 // `heed experiment EXPERIMENT.yaml`: read the file (experiment_file.h), resolve every run's
-// config (run_plan.h), then list the runs (--dry-run) or run them (runner.h) and write
-// DIR/results.csv and DIR/results.md (results.h, results_table.h). The CLI's wrapper is
+// config (run_plan.h), then list the runs with an estimated time (--dry-run; estimate.h) or run
+// them (runner.h) and write DIR/results.csv, DIR/results.md (results.h, results_table.h),
+// DIR/plots/ (results_plots.h) and DIR/report.html (results_html.h). The CLI's wrapper is
 // train/cli/experiment.cpp; this is testable without CLI11.
 //
 // Exit codes: 0 every run asked for (all, or --only's) is finished (or --dry-run); 1 one failed
@@ -16,11 +17,12 @@
 namespace heed {
 
 struct ExperimentArgs {
-  std::string path;      // the experiment file
-  std::string out;       // DIR; "" = runs/<the file's name without .yaml>
-  int64_t jobs = 1;      // runs at a time
-  bool dry_run = false;  // list the numbered runs, run nothing
-  int64_t only = 0;      // > 0: run just this run
+  std::string path;       // the experiment file
+  std::string out;        // DIR; "" = runs/<the file's name without .yaml>
+  int64_t jobs = 1;       // runs at a time
+  bool dry_run = false;   // list the numbered runs, run nothing
+  bool no_probe = false;  // --dry-run without the timed probe (estimate.h) and its estimate
+  int64_t only = 0;       // > 0: run just this run
   bool retry_failed = false;
   std::string executable;  // the heed binary for the runs; "" = this program
   std::FILE* out_stream = stdout;

@@ -90,6 +90,24 @@ std::vector<RunResult> collect_results(const ExperimentPlan& plan) {
   return out;
 }
 
+std::string ResultCell::label() const {
+  const std::string& name = runs.front()->run->name;
+  const std::size_t seed = name.rfind("-s");
+  return seed == std::string::npos ? variant : name.substr(0, seed);
+}
+
+std::vector<ResultCell> result_cells(const std::vector<RunResult>& results) {
+  std::vector<ResultCell> cells;
+  for (const RunResult& r : results) {
+    if (cells.empty() || cells.back().variant != r.run->variant ||
+        cells.back().values != r.run->cell)
+      cells.push_back({r.run->variant, r.run->cell, {}, 0});
+    cells.back().runs.push_back(&r);
+    if (r.status == RunStatus::kFinished) ++cells.back().finished;
+  }
+  return cells;
+}
+
 std::vector<std::string> metric_columns(const std::vector<RunResult>& results) {
   std::vector<std::string> names;
   for (const RunResult& r : results)

@@ -31,6 +31,19 @@ struct RunResult {
 
 std::vector<RunResult> collect_results(const ExperimentPlan& plan);
 
+// One cell's runs (its seeds): a variant and values of the grid, in run order.
+struct ResultCell {
+  std::string variant;
+  std::vector<std::string> values;  // the grid's
+  std::vector<const RunResult*> runs;
+  int64_t finished = 0;
+  // How tables and plots name it: the runs' name without the seed ("mha-lr0.001"), or the
+  // variant when that is all.
+  std::string label() const;
+};
+
+std::vector<ResultCell> result_cells(const std::vector<RunResult>& results);
+
 // The metric columns of `results`, in a fixed order: eval.*, eval_length_N.* by N, test.*, each
 // group's metrics alphabetically.
 std::vector<std::string> metric_columns(const std::vector<RunResult>& results);

@@ -6,25 +6,7 @@
 namespace heed {
 namespace {
 
-// One cell's runs (its seeds).
-struct Cell {
-  std::string variant;
-  std::vector<std::string> values;  // the grid's
-  std::vector<const RunResult*> runs;
-  int64_t finished = 0;
-};
-
-std::vector<Cell> cells_of(const std::vector<RunResult>& results) {
-  std::vector<Cell> cells;
-  for (const RunResult& r : results) {
-    if (cells.empty() || cells.back().variant != r.run->variant ||
-        cells.back().values != r.run->cell)
-      cells.push_back({r.run->variant, r.run->cell, {}, 0});
-    cells.back().runs.push_back(&r);
-    if (r.status == RunStatus::kFinished) ++cells.back().finished;
-  }
-  return cells;
-}
+using Cell = ResultCell;
 
 struct Stat {
   double mean = 0, std = 0;
@@ -130,7 +112,7 @@ std::string results_markdown(const ExperimentPlan& plan, const std::vector<RunRe
       r.metrics["wall_s"] = r.usage.wall_s;
       r.metrics["peak_rss_mb"] = r.usage.peak_rss_mb;
     }
-  const std::vector<Cell> cells = cells_of(with_usage);
+  const std::vector<Cell> cells = result_cells(with_usage);
   int64_t finished = 0, failed = 0;
   for (const RunResult& r : results) {
     finished += r.status == RunStatus::kFinished;

@@ -4,7 +4,7 @@
 
 #include <chrono>
 #include <filesystem>
-#include <fstream>
+#include <ios>
 #include <nlohmann/json.hpp>
 #include <thread>
 #include <vector>
@@ -20,16 +20,6 @@ namespace {
 namespace fs = std::filesystem;
 using json = nlohmann::json;
 using Clock = std::chrono::steady_clock;
-
-// The last line of `path` from byte `offset` on that starts "heed: ": a failed command's reason.
-std::string last_heed_line(const std::string& path, std::streamoff offset) {
-  std::ifstream in(path);
-  in.seekg(offset);
-  std::string line, last;
-  while (std::getline(in, line))
-    if (line.rfind("heed: ", 0) == 0) last = line.substr(6);
-  return last;
-}
 
 std::streamoff file_size(const std::string& path) {
   std::error_code ec;

@@ -41,13 +41,62 @@ std::string tick_label(double v, double step) {
   return buf;
 }
 
+constexpr int kLegendRowHeight = 14;
+
+// Where each legend entry's swatch starts: rows right-aligned above the plot area, filled in the
+// series' order, a new row when the next entry would not fit between `left` and `right` (the
+// first row also clear of the title).
+struct LegendEntry {
+  int x = 0, row = 0;
+};
+
+std::vector<LegendEntry> legend_layout(const ChartSpec& spec, int left, int right) {
+  std::vector<LegendEntry> out;
+  std::vector<int> widths;
+  for (const Series& s : spec.series) widths.push_back(text_width(s.name) + 28);
+  std::size_t i = 0;
+  for (int row = 0; i < widths.size(); ++row) {
+    const int room = right - left - (row == 0 ? text_width(spec.title, 2) + 16 : 0);
+    const std::size_t first = i;
+    int width = widths[i++];  // at least one entry per row, however long its name
+    while (i < widths.size() && width + widths[i] <= room) width += widths[i++];
+    int x = right - width;
+    for (std::size_t j = first; j < i; x += widths[j++]) out.push_back({x, row});
+  }
+  return out;
+}
+
+int legend_rows(const std::vector<LegendEntry>& legend) {
+  return legend.empty() ? 1 : legend.back().row + 1;
+}
+
+// A vertical bar from lo to hi with short caps, at each point that has both.
+void draw_whiskers(Image& img, const ChartFrame& f, const Series& s) {
+  const double ylo = std::min(f.y0, f.y1), yhi = std::max(f.y0, f.y1);
+  for (std::size_t i = 0; i < s.x.size() && i < s.lo.size() && i < s.hi.size(); ++i) {
+    if (!std::isfinite(s.x[i]) || !std::isfinite(s.lo[i]) || !std::isfinite(s.hi[i])) continue;
+    const double x = f.px(s.x[i]);
+    const double a = f.py(std::clamp(s.lo[i], ylo, yhi)), b = f.py(std::clamp(s.hi[i], ylo, yhi));
+    img.line(x, a, x, b, s.color, 1);
+    img.line(x - 4, a, x + 4, a, s.color, 1);
+    img.line(x - 4, b, x + 4, b, s.color, 1);
+  }
+}
+
 }  // namespace
+
+Rgb series_color(std::size_t i) {
+  static constexpr Rgb kColors[] = {{0, 114, 178},   {230, 159, 0},  {0, 158, 115},  {213, 94, 0},
+                                    {204, 121, 167}, {86, 180, 233}, {240, 228, 66}, {0, 0, 0}};
+  return kColors[i % (sizeof kColors / sizeof kColors[0])];
+}
 
 ChartFrame chart_frame(const ChartSpec& spec) {
   ChartFrame f;
   f.left = 72;
   f.right = spec.width - 24;
-  f.top = 48;  // title and legend above
+  // Title and legend above: one legend row fits in 48 pixels, each further row takes more.
+  f.top = 48 + kLegendRowHeight * (legend_rows(legend_layout(spec, f.left, f.right)) - 1);
   f.bottom = spec.height - 48;
   double xlo = std::numeric_limits<double>::infinity(), xhi = -xlo, ylo = xlo, yhi = -xlo;
   for (const Series& s : spec.series)
@@ -57,6 +106,8 @@ ChartFrame chart_frame(const ChartSpec& spec) {
       xhi = std::max(xhi, s.x[i]);
       ylo = std::min(ylo, s.y[i]);
       yhi = std::max(yhi, s.y[i]);
+      if (i < s.lo.size() && std::isfinite(s.lo[i])) ylo = std::min(ylo, s.lo[i]);
+      if (i < s.hi.size() && std::isfinite(s.hi[i])) yhi = std::max(yhi, s.hi[i]);
     }
   if (!std::isfinite(xlo)) xlo = 0, xhi = 1, ylo = 0, yhi = 1;  // no data: empty axes
   if (spec.y_min) ylo = *spec.y_min;
@@ -66,6 +117,11 @@ ChartFrame chart_frame(const ChartSpec& spec) {
   f.y0 = ylo;
   f.y1 = yhi;
   nice_range(f.x0, f.x1, f.x_step, 8);
+  if (spec.integer_x && f.x_step < 1) {
+    f.x_step = 1;
+    f.x0 = std::floor(f.x0);
+    f.x1 = std::ceil(f.x1);
+  }
   if (spec.y_min && spec.y_max && yhi > ylo)
     f.y_step = nice_step(yhi - ylo, 5);  // keep the fixed range exactly
   else
@@ -104,15 +160,16 @@ Image draw_chart(const ChartSpec& spec) {
   draw_text_up(img, 10, (f.top + f.bottom - text_width(spec.y_label)) / 2, spec.y_label, kChartInk);
 
   // Legend, right-aligned above the plot area so it never hides a curve.
-  int lx = f.right;
-  for (auto it = spec.series.rbegin(); it != spec.series.rend(); ++it) {
-    lx -= text_width(it->name) + 28;
-    img.fill_rect(lx, 34, lx + 16, 37, it->color);
-    draw_text(img, lx + 20, 31, it->name, kChartInk);
+  const std::vector<LegendEntry> legend = legend_layout(spec, f.left, f.right);
+  for (std::size_t i = 0; i < legend.size(); ++i) {
+    const int lx = legend[i].x, ly = 31 + kLegendRowHeight * legend[i].row;
+    img.fill_rect(lx, ly + 3, lx + 16, ly + 6, spec.series[i].color);
+    draw_text(img, lx + 20, ly, spec.series[i].name, kChartInk);
   }
 
   // Curves. A data-derived range holds every point; a fixed one clamps outliers to its edge.
   for (const Series& s : spec.series) {
+    draw_whiskers(img, f, s);
     auto clamp_y = [&](double y) {
       return std::clamp(y, std::min(f.y0, f.y1), std::max(f.y0, f.y1));
     };

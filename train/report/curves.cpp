@@ -6,8 +6,7 @@
 namespace heed {
 namespace {
 
-// Colors a color-blind reader can tell apart (Okabe-Ito).
-constexpr Rgb kBlue{0, 114, 178}, kOrange{230, 159, 0}, kGreen{0, 158, 115};
+const Rgb kBlue = series_color(0), kOrange = series_color(1), kGreen = series_color(2);
 
 Series eval_series(const MetricsHistory& h, const std::string& name, const std::string& metric,
                    Rgb color) {

@@ -7,35 +7,13 @@
 #include <set>
 
 #include "framework/io/atomic_file.h"
+#include "train/report/html.h"
 #include "train/report/report.h"
 
 namespace heed {
 namespace {
 namespace fs = std::filesystem;
 using json = nlohmann::json;
-
-std::string escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
 
 std::string number(double v, const char* format = "%.4f") {
   if (!std::isfinite(v)) return "&ndash;";
@@ -67,7 +45,7 @@ std::string evaluations_table(const MetricsHistory& h) {
       if (g != "eval") lengths.insert(g);
   std::string s = "<table>\n<tr><th>step</th><th>loss</th><th>token acc</th><th>exact seq acc</th>";
   for (const std::string& g : lengths)
-    s += "<th>length " + escape(g.substr(g.rfind('_') + 1)) + " exact seq acc</th>";
+    s += "<th>length " + html_escape(g.substr(g.rfind('_') + 1)) + " exact seq acc</th>";
   s += "</tr>\n";
   for (const EvalPoint& e : h.evals) {
     s += "<tr><td>" + std::to_string(e.step) + "</td><td>" + number(e.get("eval", "loss")) +
@@ -84,8 +62,8 @@ std::string provenance_table(const std::string& run_json) {
   if (j.is_discarded() || !j.is_object()) return "<p>run.json is missing or unreadable.</p>\n";
   std::string s = "<table>\n";
   for (const auto& [k, v] : j.items())
-    s += "<tr><th>" + escape(k) + "</th><td>" +
-         escape(v.is_string() ? v.get<std::string>() : v.dump()) + "</td></tr>\n";
+    s += "<tr><th>" + html_escape(k) + "</th><td>" +
+         html_escape(v.is_string() ? v.get<std::string>() : v.dump()) + "</td></tr>\n";
   return s + "</table>\n";
 }
 
@@ -97,12 +75,12 @@ std::string joined(const std::vector<std::string>& tokens) {
 
 std::string picture_rows(const AttentionPictures& a) {
   std::string s;
-  if (!a.note.empty()) s += "<p class=note>" + escape(a.note) + "</p>\n";
+  if (!a.note.empty()) s += "<p class=note>" + html_escape(a.note) + "</p>\n";
   for (std::size_t layer = 0; layer < a.files.size(); ++layer) {
     if (a.files[layer].empty()) continue;
     s += "<div class=layer>";
     for (const std::string& f : a.files[layer])
-      s += "<img src=\"" + escape(f) + "\" alt=\"" + escape(f) + "\">";
+      s += "<img src=\"" + html_escape(f) + "\" alt=\"" + html_escape(f) + "\">";
     s += "</div>\n";
   }
   return s;
@@ -111,10 +89,10 @@ std::string picture_rows(const AttentionPictures& a) {
 // An encoder–decoder's attention over the source while it writes; nothing for other models.
 std::string cross_attention_section(const AttentionPictures& a) {
   if (a.kind.empty()) return "";
-  std::string s = "<h2>Cross-attention</h2>\n<p>" + escape(a.kind) +
+  std::string s = "<h2>Cross-attention</h2>\n<p>" + html_escape(a.kind) +
                   " while the model writes its own greedy output <code>" +
-                  escape(joined(a.row_tokens)) + "</code> for the input <code>" +
-                  escape(joined(a.tokens)) +
+                  html_escape(joined(a.row_tokens)) + "</code> for the input <code>" +
+                  html_escape(joined(a.tokens)) +
                   "</code> (rows: output tokens, $ is EOS; columns: source tokens; darker is "
                   "more weight).</p>\n";
   return s + picture_rows(a);
@@ -123,8 +101,8 @@ std::string cross_attention_section(const AttentionPictures& a) {
 std::string attention_section(const AttentionPictures& a) {
   std::string s = "<h2>Attention</h2>\n";
   if (!a.kind.empty()) {
-    s += "<p>" + escape(a.kind) + " on one fixed held-out input";
-    if (!a.tokens.empty()) s += ": <code>" + escape(joined(a.tokens)) + "</code>";
+    s += "<p>" + html_escape(a.kind) + " on one fixed held-out input";
+    if (!a.tokens.empty()) s += ": <code>" + html_escape(joined(a.tokens)) + "</code>";
     s += " (rows: queries, columns: keys; darker is more weight; ^ is BOS).</p>\n";
   }
   return s + picture_rows(a);
@@ -142,17 +120,9 @@ void write_report_html(const std::string& run_dir, const MetricsHistory& history
   std::strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S UTC", std::gmtime(&now));
   const std::string config = read_optional(dir / "config.yaml");
 
-  std::string s =
-      "<!DOCTYPE html>\n<html lang=en>\n<head>\n<meta charset=utf-8>\n<title>heed run " +
-      escape(name) +
-      "</title>\n<style>\n"
-      "body{font-family:system-ui,sans-serif;margin:2em;color:#222;max-width:1200px}\n"
-      "table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:.2em "
-      ".6em;text-align:right}th{background:#f4f4f4}\n"
-      "pre{background:#f8f8f8;padding:1em;overflow:auto}img{margin:4px;border:1px solid #eee}\n"
-      ".note{color:#8a5a00}\n</style>\n</head>\n<body>\n<h1>heed run " +
-      escape(name) + "</h1>\n<p>Status: " + escape(status) + ". Report written " + when +
-      "; it is rebuilt after every evaluation.</p>\n";
+  std::string s = html_page_head("heed run " + name) + "<h1>heed run " + html_escape(name) +
+                  "</h1>\n<p>Status: " + html_escape(status) + ". Report written " + when +
+                  "; it is rebuilt after every evaluation.</p>\n";
 
   s += "<h2>Metrics</h2>\n<table>\n<tr><th></th><th>step</th><th>loss</th><th>token "
        "acc</th><th>exact seq acc</th></tr>\n";
@@ -160,7 +130,7 @@ void write_report_html(const std::string& run_dir, const MetricsHistory& history
   s += metrics_row("best", history.best());
   s += "</table>\n<h2>Curves</h2>\n<div>";
   for (const std::string& c : curves)
-    s += "<img src=\"" + escape(c) + "\" alt=\"" + escape(c) + "\">";
+    s += "<img src=\"" + html_escape(c) + "\" alt=\"" + html_escape(c) + "\">";
   s += "</div>\n";
   s += attention_section(attention);
   s += cross_attention_section(cross);
@@ -168,7 +138,7 @@ void write_report_html(const std::string& run_dir, const MetricsHistory& history
        (history.evals.empty() ? std::string("<p>none yet</p>\n") : evaluations_table(history));
   s += "<h2>Provenance (run.json)</h2>\n" + provenance_table(read_optional(dir / "run.json"));
   s += "<h2>Config (resolved)</h2>\n<pre>" +
-       (config.empty() ? std::string("config.yaml is missing") : escape(config)) + "</pre>\n";
+       (config.empty() ? std::string("config.yaml is missing") : html_escape(config)) + "</pre>\n";
   s += "</body>\n</html>\n";
   write_file_atomically((dir / "report.html").string(), s);
 }
