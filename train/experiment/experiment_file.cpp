@@ -140,7 +140,10 @@ std::vector<GridAxis> read_grid(const Located& at, const YAML::Node& n) {
     if (it->second.size() == 0)
       at.fail(it->second, key, "is an empty list (give one value or more)");
     std::set<std::string> seen;
-    for (const YAML::Node& v : it->second) {
+    // A copy (a handle) of the list: `it->second` lives in a proxy that ends with the expression,
+    // so ranging over it directly reads freed stack (AddressSanitizer: stack-use-after-scope).
+    const YAML::Node values = it->second;
+    for (const YAML::Node& v : values) {
       if (v.IsNull()) at.fail(v, key, "has an empty value");
       const std::string text = value_text(v);
       if (!seen.insert(text).second) at.fail(v, key, "value '" + text + "' appears twice");
