@@ -12,6 +12,7 @@
 #include "train/config_schema.h"
 #include "train/config_writers.h"
 #include "train/default_config.h"
+#include "train/yaml_text.h"
 
 namespace heed {
 namespace {
@@ -158,15 +159,7 @@ const std::string& default_config_yaml() {
 Config parse_config(const std::string& yaml, const std::string& source,
                     const std::vector<std::string>& overrides) {
   Source src{source, {}};
-  YAML::Node root;
-  try {
-    root = YAML::Load(yaml);
-  } catch (const YAML::ParserException& e) {
-    throw ConfigError(source + ":" + std::to_string(e.mark.line + 1) + ":" +
-                      std::to_string(e.mark.column + 1) + ": invalid YAML: " + e.msg);
-  } catch (const YAML::Exception& e) {
-    throw ConfigError(source + ": invalid YAML: " + e.msg);
-  }
+  YAML::Node root = load_yaml(yaml, source);
   if (root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
   if (!root.IsMap())
     throw ConfigError(source +

@@ -9,6 +9,7 @@
 #include "framework/io/atomic_file.h"
 #include "framework/text.h"
 #include "train/config.h"
+#include "train/yaml_text.h"
 
 namespace heed {
 namespace {
@@ -205,13 +206,7 @@ bool is_metric_name(const std::string& name) {
 }
 
 ExperimentFile parse_experiment(const std::string& yaml, const std::string& path) {
-  YAML::Node root;
-  try {
-    root = YAML::Load(yaml);
-  } catch (const YAML::ParserException& e) {
-    throw ConfigError(path + ":" + std::to_string(e.mark.line + 1) + ":" +
-                      std::to_string(e.mark.column + 1) + ": invalid YAML: " + e.msg);
-  }
+  const YAML::Node root = load_yaml(yaml, path);
   const Located at(path);
   if (root.IsNull()) throw ConfigError(path + ": the experiment file is empty");
   if (!root.IsMap())
