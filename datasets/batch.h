@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "framework/tensor.h"
@@ -15,6 +16,25 @@ struct Example {
   std::vector<int64_t> source;  // data tokens, no BOS/EOS
   std::vector<int64_t> target;  // data tokens, no BOS/EOS (or one class id for classification)
 };
+
+// Data-parallel training gives each process a shard of the batch (framework/random.h,
+// BatchShard) and pads it as the whole batch would be padded, so that every dimension past the
+// batch one, and so every dropout mask, is the single-process run's. The trainer puts the whole
+// batch in scope around a shard's loss; batch builders take each padded length from
+// padded_length(), which then covers it too.
+class WholeBatchScope {
+ public:
+  explicit WholeBatchScope(const std::vector<Example>& whole);
+  ~WholeBatchScope();
+  WholeBatchScope(const WholeBatchScope&) = delete;
+  WholeBatchScope& operator=(const WholeBatchScope&) = delete;
+
+ private:
+  const std::vector<Example>* previous_;
+};
+// The largest length(e) over `examples` and the whole batch in scope, at least `at_least`.
+int64_t padded_length(const std::vector<Example>& examples,
+                      const std::function<int64_t(const Example&)>& length, int64_t at_least = 1);
 
 // A padded batch for sequence-to-sequence training:
 //   src:     (B, S)   source tokens, kPad after the end

@@ -40,10 +40,10 @@ Tensor pairwise(const TreeBatch& batch, int32_t fill, F f) {
 
 }  // namespace
 
-TreeBatch make_tree_batch(std::vector<Tree> trees) {
+TreeBatch make_tree_batch(std::vector<Tree> trees, int64_t min_nodes) {
   if (trees.empty()) throw Error("make_tree_batch: no trees");
   const int64_t B = static_cast<int64_t>(trees.size());
-  int64_t N = 1;
+  int64_t N = std::max<int64_t>(1, min_nodes);
   for (const Tree& t : trees) N = std::max(N, t.size());
   std::vector<int64_t> tokens(B * N, kPad), parent(B * N, -1), child(B * N, 0), depth(B * N, 0);
   std::vector<int64_t> pad(B * N, 1);

@@ -55,8 +55,8 @@ struct TreeBatch {
 };
 
 // Throws heed::Error on an empty batch. Trees may have different sizes (N = the largest, at
-// least 1); an empty tree is a row of padding.
-TreeBatch make_tree_batch(std::vector<Tree> trees);
+// least min_nodes and 1); an empty tree is a row of padding.
+TreeBatch make_tree_batch(std::vector<Tree> trees, int64_t min_nodes = 1);
 
 // Random trees, for gradient checks (heed gradcheck) and tests.
 //

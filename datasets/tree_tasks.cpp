@@ -196,8 +196,15 @@ Tree TreeTask::to_tree(const std::vector<int64_t>& flat) const {
 TreeBatch TreeTask::to_tree_batch(const std::vector<Example>& examples) const {
   std::vector<Tree> trees;
   trees.reserve(examples.size());
-  for (const Example& e : examples) trees.push_back(to_tree(e.source));
-  return make_tree_batch(std::move(trees));
+  int64_t nodes = 1;
+  for (const Example& e : examples) {
+    trees.push_back(to_tree(e.source));
+    nodes = std::max(nodes, trees.back().size());
+  }
+  // In data-parallel training, padded as the whole batch (datasets/batch.h).
+  nodes = padded_length(
+      {}, [this](const Example& e) { return to_tree(e.source).size(); }, nodes);
+  return make_tree_batch(std::move(trees), nodes);
 }
 
 std::vector<std::string> TreeTask::node_names(const std::vector<int64_t>& flat) const {

@@ -2,6 +2,9 @@
 
 #include <cmath>
 #include <numbers>
+#include <string>
+
+#include "framework/tensor.h"
 
 namespace heed {
 
@@ -26,6 +29,29 @@ uint64_t rng_reserve(uint64_t n) {
   uint64_t first = s.offset;
   s.offset += n;
   return first;
+}
+
+namespace {
+const BatchShard* g_shard = nullptr;  // set by BatchShardScope on the training thread
+}  // namespace
+
+BatchShardScope::BatchShardScope(const BatchShard& shard) : previous_(g_shard), shard_(shard) {
+  g_shard = &shard_;
+}
+BatchShardScope::~BatchShardScope() {
+  g_shard = previous_;
+}
+
+uint64_t rng_reserve_batch(uint64_t n, int64_t rows) {
+  if (!g_shard || g_shard->rows == g_shard->global_rows) return rng_reserve(n);
+  if (rows != g_shard->rows || rows <= 0)
+    throw Error("random draw over " + std::to_string(rows) + " rows in a data-parallel step of " +
+                std::to_string(g_shard->rows) +
+                " examples: the model draws dropout over a tensor that is not batch-major, "
+                "which data-parallel training cannot split (set its dropout to 0)");
+  const uint64_t per_row = n / static_cast<uint64_t>(rows);
+  const uint64_t first = rng_reserve(per_row * static_cast<uint64_t>(g_shard->global_rows));
+  return first + per_row * static_cast<uint64_t>(g_shard->offset);
 }
 
 }  // namespace heed

@@ -34,6 +34,30 @@ void manual_seed(uint64_t seed);  // seed, offset 0
 // Reserves `n` counters and returns the first one.
 uint64_t rng_reserve(uint64_t n);
 
+// Data-parallel training splits each batch of `global_rows` examples into contiguous shards, one
+// per process; this one computes rows [offset, offset + rows). While a shard is in scope, a draw
+// for a batch-major tensor (examples first, every other dimension padded as the whole batch
+// would be) reserves counters for the whole batch and returns where this shard's rows start. So
+// each element gets the counter, and dropout the mask, that one process training the whole
+// batch would give it, and every process's generator advances alike.
+struct BatchShard {
+  int64_t offset = 0, rows = 0, global_rows = 0;
+};
+class BatchShardScope {
+ public:
+  explicit BatchShardScope(const BatchShard& shard);
+  ~BatchShardScope();
+  BatchShardScope(const BatchShardScope&) = delete;
+  BatchShardScope& operator=(const BatchShardScope&) = delete;
+
+ private:
+  const BatchShard* previous_;
+  BatchShard shard_;
+};
+// rng_reserve(n) for a batch-major tensor of `n` elements and `rows` leading rows; with a shard in
+// scope, `rows` must be the shard's (else heed::Error: the tensor is not batch-major).
+uint64_t rng_reserve_batch(uint64_t n, int64_t rows);
+
 // Sequential generator for host-side sampling (data, initialization): same mixing function.
 class Rng {
  public:

@@ -8,6 +8,9 @@ heed_packages=(cmake ninja-build g++ pkg-config libdnnl-dev ocl-icd-opencl-dev l
 # (sanitizer/fuzz build). Debian's torch calls whatever libblas.so.3 provides; without
 # libopenblas0-pthread that is netlib's reference BLAS, 5-10x slower.
 heed_test_packages=(python3 python3-torch libopenblas0-pthread clang libclang-rt-14-dev)
+# MPI (data-parallel training, docs/distributed.md): ./run-tests builds and tests with it; the
+# default build (./heed) leaves it out unless it is installed.
+heed_mpi_packages=(libopenmpi-dev openmpi-bin)
 
 heed_install_missing() {
   local missing=()

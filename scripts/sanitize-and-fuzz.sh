@@ -4,6 +4,7 @@
 # every tensor buffer; runs the unit, hostile-input and crash tests there, then each libFuzzer target
 # from its seed corpus in fuzz/corpus/ with a fixed seed and run count. Any sanitizer report,
 # failed test or fuzzer finding fails the stage. docs/reliability.md records what it runs.
+# The build leaves MPI out (HEED_MPI=OFF), so the single-process path stays built and tested.
 #
 # Environment (all optional):
 #   HEED_ASAN_BUILD     build directory (default: build-asan beside this script's repo)
@@ -29,7 +30,7 @@ if [ ! -f "$build/build.ninja" ]; then
   cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
     -DCMAKE_CXX_COMPILER=clang++-14 "${launcher[@]}" \
     -DCMAKE_CXX_FLAGS="-fsanitize=fuzzer-no-link -fno-sanitize-recover=all -gline-tables-only" \
-    -DHEED_SANITIZE=ON -DHEED_BUILD_FUZZERS=ON -DHEED_NATIVE=ON \
+    -DHEED_SANITIZE=ON -DHEED_BUILD_FUZZERS=ON -DHEED_NATIVE=ON -DHEED_MPI=OFF \
     -DHEED_BUILD_BENCHMARKS=OFF -DHEED_BUILD_EXAMPLES=OFF >/dev/null
 fi
 t=$SECONDS

@@ -25,14 +25,15 @@ std::string step_dir_name(int64_t step) {
 
 CheckpointManager::CheckpointManager(std::string run_dir, int64_t keep, const NamedTensors& params,
                                      Optimizer& optimizer, std::string config_yaml,
-                                     const Task& task)
+                                     const Task& task, bool writes)
     : run_dir_(std::move(run_dir)),
       root_((fs::path(run_dir_) / "checkpoints").string()),
       keep_(keep),
       params_(params),
       optimizer_(optimizer),
       config_yaml_(std::move(config_yaml)),
-      task_(task) {}
+      task_(task),
+      writes_(writes) {}
 
 std::string CheckpointManager::latest() const {
   return latest_checkpoint(run_dir_);
@@ -71,6 +72,10 @@ TrainerState CheckpointManager::restore_latest(bool& eval_pending) {
 
 void CheckpointManager::save(const TrainerState& s, const std::map<std::string, double>& eval,
                              bool best, bool eval_pending) {
+  if (!writes_) {
+    saved_step_ = s.step;
+    return;
+  }
   NamedTensors state;
   for (auto& [name, t] : optimizer_.state()) state.emplace_back("optimizer." + name, t);
   state.emplace_back("step", Tensor::from_ints({s.step}, {1}));

@@ -34,8 +34,11 @@ class CheckpointManager {
  public:
   // Checkpoints of `params` and `optimizer` (both outlive the manager) in run_dir/checkpoints,
   // with `config_yaml` and `task`'s metadata in each.
+  // `writes` false (the ranks of a data-parallel job other than 0): save() writes nothing and
+  // only records the step, as rank 0's save() does.
   CheckpointManager(std::string run_dir, int64_t keep, const NamedTensors& params,
-                    Optimizer& optimizer, std::string config_yaml, const Task& task);
+                    Optimizer& optimizer, std::string config_yaml, const Task& task,
+                    bool writes = true);
 
   // Loads the latest checkpoint into the parameters, the optimizer and the global RNG and
   // returns its state; `eval_pending` tells whether it was saved during an evaluation, which a
@@ -60,6 +63,7 @@ class CheckpointManager {
   Optimizer& optimizer_;
   std::string config_yaml_;
   const Task& task_;
+  bool writes_;
   int64_t saved_step_ = -1;
 };
 

@@ -74,10 +74,16 @@ struct TrainConfig {
   std::string on_nonfinite = "stop";      // a non-finite loss/gradient: stop | skip the step
 };
 
+// Data-parallel training over MPI (docs/distributed.md); ignored by a single process.
+struct DistConfig {
+  double timeout_s = 60;  // a collective waiting longer ends the job (a rank died or hangs)
+};
+
 struct Config {
   TaskConfig task;
   ModelConfig model;
   TrainConfig train;
+  DistConfig dist;
   int64_t seed = 0;
   int64_t threads = 2;
   std::string out_dir = "runs/copy";

@@ -147,10 +147,18 @@ void visit(V& v, TrainConfig& t) {
 }
 
 template <class V>
+void visit(V& v, DistConfig& d) {
+  v.field("timeout_s", d.timeout_s,
+          "mpirun: seconds a rank waits for the others before ending the job (0: forever)",
+          Range{0, 1e7});
+}
+
+template <class V>
 void visit(V& v, Config& c) {
   v.section("task", c.task);
   v.section("model", c.model);
   v.section("train", c.train);
+  v.section("dist", c.dist);
   v.field("seed", c.seed, "seed of data, initialization and dropout",
           Range{0, 9.007199254740992e15});
   v.field("threads", c.threads, "threads for every kernel (0: all cores)", Range{0, 1024});

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "framework/autograd.h"
+#include "framework/dist.h"
 #include "framework/io/atomic_file.h"
 #include "models/decoding.h"
 #include "train/stop_signal.h"
@@ -16,7 +17,11 @@ EvalResult evaluate(TaskModel& model, const Task& task, const std::vector<Exampl
   EvalResult r;
   double loss_sum = 0;
   int64_t loss_tokens = 0, right_tokens = 0, target_tokens = 0, exact = 0;
-  for (std::size_t start = 0; start < examples.size(); start += batch_size) {
+  // In a data-parallel job each rank scores every size()-th chunk and the counts are summed.
+  const std::size_t rows = static_cast<std::size_t>(batch_size);
+  const std::size_t stride = static_cast<std::size_t>(dist::size()) * rows;
+  for (std::size_t start = static_cast<std::size_t>(dist::rank()) * rows; start < examples.size();
+       start += stride) {
     throw_if_stopping();  // Ctrl-C while training: drop the evaluation now, not at its end
     std::vector<Example> chunk(examples.begin() + start,
                                examples.begin() + std::min(examples.size(), start + batch_size));
@@ -41,6 +46,14 @@ EvalResult evaluate(TaskModel& model, const Task& task, const std::vector<Exampl
     }
     fault_point("evaluation_batch");  // a crash-test hook (train/kill_point.h)
   }
+  double counts[5] = {loss_sum, static_cast<double>(loss_tokens), static_cast<double>(right_tokens),
+                      static_cast<double>(target_tokens), static_cast<double>(exact)};
+  dist::allreduce_sum(counts, 5);
+  loss_sum = counts[0];
+  loss_tokens = static_cast<int64_t>(counts[1]);
+  right_tokens = static_cast<int64_t>(counts[2]);
+  target_tokens = static_cast<int64_t>(counts[3]);
+  exact = static_cast<int64_t>(counts[4]);
   r.examples = static_cast<int64_t>(examples.size());
   r.loss = loss_tokens ? loss_sum / loss_tokens : 0;
   r.token_acc = target_tokens ? static_cast<double>(right_tokens) / target_tokens : 0;

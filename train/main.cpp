@@ -6,6 +6,7 @@
 #include <optional>
 #include <vector>
 
+#include "framework/dist.h"
 #include "framework/tensor.h"
 #include "train/build_info.h"
 #include "train/cli/commands.h"
@@ -36,19 +37,30 @@ std::optional<int> parse(CLI::App& app, int argc, char** argv) {
   return std::nullopt;
 }
 
+// Prints one line for a failure and returns `code`; in a job of several processes the whole job
+// ends, since the other ranks would wait for this one forever.
+int fail(std::string msg, int code) {
+  std::replace(msg.begin(), msg.end(), '\n', ' ');
+  if (dist::size() > 1) dist::abort_job(msg, code);
+  std::fprintf(stderr, "heed: %s\n", msg.c_str());
+  return code;
+}
+
 // Runs the command given, mapping its errors to exit codes.
 int run(const std::vector<Command>& commands, const std::string& command_line) {
   try {
-    for (const Command& c : commands)
-      if (*c.app) return c.run(command_line);
+    for (const Command& c : commands) {
+      if (!*c.app) continue;
+      if (dist::size() > 1 && !c.distributed)
+        throw Error("heed " + c.app->get_name() +
+                    " runs as one process; start it without mpirun (train and experiment run "
+                    "under mpirun)");
+      return c.run(command_line);
+    }
   } catch (const Error& e) {  // ConfigError, checkpoint and file errors: bad input
-    std::string msg = e.what();
-    std::replace(msg.begin(), msg.end(), '\n', ' ');
-    std::fprintf(stderr, "heed: %s\n", msg.c_str());
-    return 2;
+    return fail(e.what(), 2);
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "heed: internal error: %s\n", e.what());
-    return 1;
+    return fail(std::string("internal error: ") + e.what(), 1);
   }
   return 0;
 }
@@ -70,5 +82,8 @@ int main(int argc, char** argv) {
   if (std::optional<int> code = parse(app, argc, argv)) return *code;
   std::string command_line;
   for (int i = 0; i < argc; ++i) command_line += (i ? " " : "") + std::string(argv[i]);
-  return run(commands, command_line);
+  dist::init(&argc, &argv);  // joins an MPI job when mpirun started this process
+  const int code = run(commands, command_line);
+  dist::finalize();
+  return code;
 }

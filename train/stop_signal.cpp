@@ -7,6 +7,7 @@ namespace heed {
 namespace {
 
 std::atomic<int> g_signal{0};
+bool g_deferred = false;
 static_assert(std::atomic<int>::is_always_lock_free,
               "a signal handler may only touch lock-free atomics");
 
@@ -18,6 +19,7 @@ extern "C" void on_stop_signal(int signal) {
 
 StopSignals::StopSignals() {
   g_signal.store(0);
+  g_deferred = false;
   previous_int_ = std::signal(SIGINT, on_stop_signal);
   previous_term_ = std::signal(SIGTERM, on_stop_signal);
 }
@@ -36,7 +38,11 @@ void request_stop(int signal) {
 }
 
 void throw_if_stopping() {
-  if (stop_requested()) throw Interrupted{};
+  if (stop_requested() && !g_deferred) throw Interrupted{};
+}
+
+void defer_stops() {
+  g_deferred = true;
 }
 
 int stop_exit_code() {

@@ -32,8 +32,12 @@ inline bool stop_requested() {
 }
 // Records a stop as if `signal` had arrived (tests, and the handler itself).
 void request_stop(int signal);
-// Throws Interrupted when a stop was requested.
+// Throws Interrupted when a stop was requested, unless stops are deferred.
 void throw_if_stopping();
+// From now on (until the next StopSignals) throw_if_stopping() does not throw: the caller polls
+// stop_requested() itself at the points where it may stop (data-parallel training, whose ranks
+// must stop together).
+void defer_stops();
 // The conventional exit code of a process ended by the stop's signal: 128 + the signal number
 // (130 for SIGINT, 143 for SIGTERM).
 int stop_exit_code();

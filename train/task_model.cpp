@@ -55,9 +55,9 @@ class DecoderTaskModel final : public TaskModel {
 
   Tensor loss(const std::vector<Example>& examples, float smoothing, int64_t* tokens) override {
     const int64_t B = static_cast<int64_t>(examples.size());
-    int64_t L = 1;
-    for (const Example& e : examples)
-      L = std::max<int64_t>(L, e.source.size() + e.target.size() + 1);
+    const int64_t L = padded_length(examples, [](const Example& e) {
+      return static_cast<int64_t>(e.source.size() + e.target.size() + 1);
+    });
     std::vector<int64_t> inp(B * L, kPad), lab(B * L, kPad);
     int64_t count = 0;
     for (int64_t b = 0; b < B; ++b) {

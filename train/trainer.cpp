@@ -6,6 +6,7 @@
 
 #include "datasets/tasks.h"
 #include "framework/allocator.h"
+#include "framework/dist.h"
 #include "framework/io/atomic_file.h"
 #include "framework/nn/init.h"
 #include "framework/ops.h"
@@ -16,6 +17,7 @@
 #include "framework/random.h"
 #include "framework/runtime.h"
 #include "train/checkpoint_manager.h"
+#include "train/data_parallel.h"
 #include "train/evaluate.h"
 #include "train/memory_estimate.h"
 #include "train/progress.h"
@@ -152,6 +154,7 @@ class Trainer {
   void log_step(double loss, float grad_norm, int64_t tokens);
   bool evaluate_now(bool force_save);
   void save(bool best, bool eval_pending) {
+    if (distributed_) check_ranks_agree(params_, state_.step);  // before rank 0 writes them
     checkpoints_->save(state_, last_eval_, best, eval_pending);
   }
   void report(const std::string& status);
@@ -179,6 +182,10 @@ class Trainer {
   std::map<std::string, double> last_eval_;
   std::chrono::steady_clock::time_point t0_;
   double window_tokens_ = 0, window_start_ = 0;  // tokens/s over the steps since the last log
+  // Data-parallel (dist::size() > 1): rank 0 alone writes; what the ranks decide together.
+  const bool distributed_ = dist::size() > 1;
+  bool stop_everywhere_ = false;  // some rank was asked to stop (agreed at the last step)
+  double step_end_s_ = 0;         // rank 0's elapsed time at the end of the last step
 };
 
 // The order of the set-up is part of the numerics: the initialization draws from the generator
@@ -186,6 +193,8 @@ class Trainer {
 Trainer::Trainer(const Config& config, const TrainOptions& options)
     : config_(config), tc_(config.train), options_(options), config_yaml_(config_to_yaml(config)) {
   set_num_threads(static_cast<int>(config.threads));
+  dist::set_timeout(config.dist.timeout_s);
+  if (distributed_) defer_stops();  // the ranks stop together, at a step's end
   task_ = make_config_task(config);
   check_memory(config, task_->vocab(),
                options.available_memory < 0 ? available_memory_bytes() : options.available_memory,
@@ -198,25 +207,31 @@ Trainer::Trainer(const Config& config, const TrainOptions& options)
   optimizer_ = make_optimizer(tc_.optimizer, params_);
   schedule_ = make_schedule(tc_);
   checkpoints_.emplace(config.out_dir, tc_.keep_checkpoints, params_, *optimizer_, config_yaml_,
-                       *task_);
+                       *task_, dist::is_root());
   open_run_directory();
-  metrics_.emplace(config.out_dir);
-  print_banner();
+  if (dist::is_root()) {
+    metrics_.emplace(config.out_dir);
+    print_banner();
+    progress_.emplace(tc_.steps, options.terminal);
+  }
   eval_set_ = task_->eval_examples(config.seed, tc_.eval_examples, config.task.min_len,
                                    config.task.max_len);
-  progress_.emplace(tc_.steps, options.terminal);
   t0_ = std::chrono::steady_clock::now();
 }
 
 // The lock comes before any write; a resume takes it after reading its checkpoint, so that a run
 // directory without one is refused without a file created in it.
+// In a data-parallel job only rank 0 writes; every rank reads the checkpoint it resumes from.
 void Trainer::open_run_directory() {
+  const bool writes = dist::is_root();
   if (!options_.resume) {
+    if (!writes) return;
     lock_.emplace(config_.out_dir);
     create_run_directory(config_, config_yaml_, *task_, options_.command_line);
     return;
   }
   state_ = checkpoints_->restore_latest(resumed_eval_pending_);
+  if (!writes) return;
   lock_.emplace(config_.out_dir);
   reopen_run_directory(config_.out_dir, config_yaml_, state_.step);
 }
@@ -237,6 +252,7 @@ void Trainer::print_banner() const {
 // One optimizer step over grad_accum micro-batches. Batch k depends only on (seed, k), so a
 // resumed run draws the batches the uninterrupted one would.
 void Trainer::train_step() {
+  dist::set_activity("step " + std::to_string(state_.step + 1));
   optimizer_->set_lr(schedule_->lr_at(state_.step));
   double loss_value = 0;
   int64_t step_tokens = 0;
@@ -244,11 +260,27 @@ void Trainer::train_step() {
     std::vector<Example> batch =
         task_->train_batch(config_.seed, state_.step * tc_.grad_accum + micro, tc_.batch_size,
                            config_.task.min_len, config_.task.max_len);
+    if (distributed_) {  // this rank's shard; the step's loss and tokens are the whole batch's
+      const ShardLoss part =
+          shard_backward(*model_, batch, static_cast<float>(tc_.label_smoothing), tc_.grad_accum);
+      loss_value += part.loss_part;
+      step_tokens += part.global_tokens;
+      continue;
+    }
     int64_t tokens = 0;
     Tensor loss = model_->loss(batch, static_cast<float>(tc_.label_smoothing), &tokens);
     loss_value += loss.item() / tc_.grad_accum;
     step_tokens += tokens;
     (tc_.grad_accum > 1 ? mul(loss, 1.0f / static_cast<float>(tc_.grad_accum)) : loss).backward();
+  }
+  step_end_s_ = elapsed();
+  if (distributed_) {  // summed gradients; the loss, a stop anywhere and rank 0's clock agreed
+    std::vector<double> agreed = {loss_value, stop_requested() ? 1.0 : 0.0,
+                                  dist::is_root() ? step_end_s_ : 0.0};
+    allreduce_gradients(params_, agreed);
+    loss_value = agreed[0];
+    stop_everywhere_ = agreed[1] > 0;
+    step_end_s_ = agreed[2];
   }
   const float grad_norm =
       tc_.clip > 0 ? clip_grad_norm_(params_, tc_.clip) : clip_grad_norm_(params_, INFINITY);
@@ -261,7 +293,8 @@ void Trainer::train_step() {
     ++state_.skipped_steps;  // on_nonfinite: skip. The batch is consumed: resume stays exact.
   optimizer_->zero_grad();
   ++state_.step;
-  log_step(loss_value, grad_norm, step_tokens);
+  if (distributed_ && state_.step % 100 == 0) check_ranks_agree(params_, state_.step);
+  if (metrics_) log_step(loss_value, grad_norm, step_tokens);
 }
 
 void Trainer::log_step(double loss, float grad_norm, int64_t tokens) {
@@ -290,13 +323,16 @@ void Trainer::log_step(double loss, float grad_norm, int64_t tokens) {
 bool Trainer::evaluate_now(bool force_save) {
   const int64_t step = state_.step;
   eval_running_ = true;
+  dist::set_activity("the evaluation of step " + std::to_string(step));
   Evaluation e = evaluate_at(step, *model_, *task_, config_, eval_set_);
-  metrics_->write(e.line);  // from here on the evaluation counts as done
+  if (metrics_) metrics_->write(e.line);  // from here on the evaluation counts as done
   eval_running_ = false;
   last_eval_ = e.metrics;
   const std::string summary = eval_summary(e.result, model_->classifies());
-  progress_->set_eval(summary);
-  progress_->message("step " + std::to_string(step) + ": " + summary);
+  if (progress_) {
+    progress_->set_eval(summary);
+    progress_->message("step " + std::to_string(step) + ": " + summary);
+  }
   const bool best = e.result.exact_seq_acc > state_.best_metric;
   if (best) state_.best_metric = e.result.exact_seq_acc;
   const bool target_reached = reached(tc_.stop_at, last_eval_);
@@ -309,6 +345,7 @@ bool Trainer::evaluate_now(bool force_save) {
 
 // Plots, attention maps, report.html; a failure to draw them does not stop the run.
 void Trainer::report(const std::string& status) {
+  if (!dist::is_root()) return;
   std::string e = refresh_report(config_.out_dir, config_, *model_, eval_set_, status);
   if (!e.empty()) progress_->message("heed: report not updated: " + e);
 }
@@ -326,10 +363,11 @@ TrainSummary Trainer::run() {
       if (state_.stopped == stop_rule(tc_)) stop = "stop_at";
       state_.stopped.clear();
     }
+    if (distributed_) check_ranks_agree(params_, step);  // the same start everywhere
     while (step < tc_.steps && stop == "steps") {
-      throw_if_stopping();
+      if (distributed_ ? stop_everywhere_ : stop_requested()) throw Interrupted{};
       train_step();
-      const bool timed_out = out_of_time(tc_, elapsed());
+      const bool timed_out = out_of_time(tc_, step_end_s_);
       if (step % tc_.eval_every == 0 || step == tc_.steps || timed_out) {
         if (evaluate_now(false)) stop = "stop_at";
       } else if (step % tc_.checkpoint_every == 0) {
@@ -344,7 +382,7 @@ TrainSummary Trainer::run() {
     if (checkpoints_->saved_step() != step || eval_running_) save(false, eval_running_);
     stop = "interrupted";
   }
-  if (stop != "interrupted") {
+  if (stop != "interrupted" && dist::is_root()) {
     try {
       report("stopped (" + stop + ") after step " + std::to_string(step));
     } catch (const Interrupted&) {  // the run is complete and saved: only the report is skipped
@@ -353,7 +391,7 @@ TrainSummary Trainer::run() {
         config_.out_dir,
         {{"stop_reason", stop}, {"steps", step}, {"skipped_steps", state_.skipped_steps}});
   }
-  progress_->finish();
+  if (progress_) progress_->finish();
   summary.steps = step;
   summary.skipped_steps = state_.skipped_steps;
   summary.eval = last_eval_;

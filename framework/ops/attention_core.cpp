@@ -62,7 +62,7 @@ AttentionCoreOutput scaled_dot_product_attention(const Tensor& q, const Tensor& 
     dropped = probs;
     if (use_dropout) {
       seed = global_rng().seed;
-      base = rng_reserve(static_cast<uint64_t>(probs.numel()));
+      base = rng_reserve_batch(static_cast<uint64_t>(probs.numel()), B);
       dropped = Tensor::empty(score_shape);
       dropout_kernel(probs.data<float>(), dropped.data<float>(), probs.numel(), dropout_p, seed,
                      base);

@@ -322,7 +322,8 @@ Tensor dropout(const Tensor& x, float p, bool training) {
   if (!training || p == 0.0f) return x;
   check_float(x, "dropout");
   const uint64_t seed = global_rng().seed;
-  const uint64_t base = rng_reserve(static_cast<uint64_t>(x.numel()));
+  const uint64_t base =
+      rng_reserve_batch(static_cast<uint64_t>(x.numel()), x.dim() ? x.size(0) : 1);
   Tensor out = dropout_apply(x, p, seed, base);
   return record(out, "dropout", {x}, [p, seed, base](const Tensor& g) -> std::vector<Tensor> {
     return {dropout_apply(g, p, seed, base)};

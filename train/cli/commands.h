@@ -14,6 +14,9 @@ struct Command {
   // Runs it with the options parsed; `command_line` is the whole invocation (for run.json).
   // Returns the exit code.
   std::function<int(const std::string& command_line)> run;
+  // Whether it runs as an MPI job of several processes (mpirun -np N heed ...); the others
+  // refuse to.
+  bool distributed = false;
 };
 
 Command add_info_command(CLI::App& app);

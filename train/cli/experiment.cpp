@@ -26,7 +26,8 @@ Command add_experiment_command(CLI::App& app) {
   cmd->add_option("--only", args->only, "Run just run I of the list (--dry-run numbers them)")
       ->check(CLI::Range(int64_t{1}, int64_t{1} << 40));
   cmd->add_flag("--retry-failed", args->retry_failed, "Rerun the runs that failed");
-  return {cmd, [args](const std::string&) { return run_experiment(*args); }};
+  return {cmd, [args](const std::string&) { return run_experiment(*args); },
+          /*distributed=*/true};
 }
 
 }  // namespace heed

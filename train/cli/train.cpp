@@ -3,6 +3,7 @@
 #include <memory>
 #include <vector>
 
+#include "framework/dist.h"
 #include "train/cli/commands.h"
 #include "train/config.h"
 #include "train/kill_point.h"
@@ -35,6 +36,7 @@ int run_train(const TrainArgs& args, const std::string& command_line) {
     opts.config_source = args.config_path.empty() ? "<default copy config>" : args.config_path;
   }
   TrainSummary s = train(config, opts);
+  if (!dist::is_root()) return s.stop_reason == "interrupted" ? stop_exit_code() : 0;
   std::printf("%s after %lld steps (%.1f s): ", s.stop_reason.c_str(),
               static_cast<long long>(s.steps), s.train_seconds);
   for (const auto& [k, v] : s.eval) std::printf("%s %.4f  ", k.c_str(), v);
@@ -61,7 +63,8 @@ Command add_train_command(CLI::App& app) {
   cmd->add_option("--set", args->overrides, "Override a key: --set model.d_model=64 (repeatable)");
   cmd->add_option("--resume", args->resume,
                   "Continue the run in this directory from its latest checkpoint");
-  return {cmd, [args](const std::string& command_line) { return run_train(*args, command_line); }};
+  return {cmd, [args](const std::string& command_line) { return run_train(*args, command_line); },
+          /*distributed=*/true};
 }
 
 }  // namespace heed

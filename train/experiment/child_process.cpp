@@ -11,6 +11,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <string_view>
 
 #include "framework/tensor.h"
 
@@ -23,6 +24,19 @@ int open_output(const std::string& path) {
   return fd;
 }
 
+// This process's environment without the MPI launcher's variables: a run started by a rank of
+// `mpirun heed experiment` is a process of its own, not a member of the rank's MPI job.
+std::vector<char*> child_environment() {
+  std::vector<char*> env;
+  for (char** e = environ; *e; ++e) {
+    const std::string_view v(*e);
+    if (v.starts_with("OMPI_") || v.starts_with("PMI_") || v.starts_with("PMIX_")) continue;
+    env.push_back(*e);
+  }
+  env.push_back(nullptr);
+  return env;
+}
+
 }  // namespace
 
 pid_t start_child(const ChildSpec& spec) {
@@ -33,13 +47,14 @@ pid_t start_child(const ChildSpec& spec) {
   std::vector<char*> argv;
   for (const std::string& a : spec.argv) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
+  std::vector<char*> env = child_environment();
   const pid_t parent = ::getpid();
   const pid_t pid = ::fork();
   if (pid == 0) {
     if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || ::getppid() != parent) ::_exit(127);
     ::dup2(out, STDOUT_FILENO);
     ::dup2(err, STDERR_FILENO);
-    ::execv(argv[0], argv.data());
+    ::execve(argv[0], argv.data(), env.data());
     ::_exit(127);
   }
   const int fork_errno = errno;

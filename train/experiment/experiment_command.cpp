@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "datasets/task_registry.h"
+#include "framework/dist.h"
 #include "framework/io/atomic_file.h"
 #include "train/experiment/child_process.h"
 #include "train/experiment/estimate.h"
@@ -136,7 +137,11 @@ int run_experiment(const ExperimentArgs& args) {
     throw ConfigError("--only " + std::to_string(args.only) + ": the experiment has runs 1 to " +
                       std::to_string(n) + " (heed experiment --dry-run lists them)");
   if (args.jobs < 1) throw ConfigError("--jobs " + std::to_string(args.jobs) + ": must be >= 1");
-  warn_oversubscription(plan, args.jobs);
+  const bool ranked = dist::size() > 1;  // mpirun: each rank trains its share of the runs
+  if (ranked && (args.only != 0 || args.dry_run))
+    throw ConfigError(std::string(args.only ? "--only" : "--dry-run") +
+                      " is one process's work: start it without mpirun");
+  if (dist::is_root()) warn_oversubscription(plan, args.jobs);
   const std::string executable = args.executable.empty() ? self_executable() : args.executable;
   if (args.dry_run) {
     const StopSignals signals;  // Ctrl-C during a probe: no probe directory is left behind
@@ -147,9 +152,13 @@ int run_experiment(const ExperimentArgs& args) {
     return 0;
   }
   fs::create_directories(plan.out_dir);
-  write_file_atomically((fs::path(plan.out_dir) / "experiment.yaml").string(),
-                        read_file(args.path));
+  if (dist::is_root())
+    write_file_atomically((fs::path(plan.out_dir) / "experiment.yaml").string(),
+                          read_file(args.path));
+  dist::barrier();  // the directory exists before any rank writes in it
   RunnerOptions opts;
+  opts.rank = dist::rank();
+  opts.ranks = dist::size();
   opts.executable = executable;
   opts.jobs = args.jobs;
   opts.only = args.only;
@@ -157,8 +166,13 @@ int run_experiment(const ExperimentArgs& args) {
   opts.progress = args.out_stream;
   const RunnerOutcome outcome = execute_plan(plan, opts);
   if (outcome.stop_signal != 0) {
-    std::fprintf(stderr, "heed: experiment stopped; the same command continues it\n");
+    if (dist::is_root())
+      std::fprintf(stderr, "heed: experiment stopped; the same command continues it\n");
     return 128 + outcome.stop_signal;
+  }
+  if (ranked) {  // the results once every rank's share has ended; rank 0 writes them
+    dist::barrier(/*timeout=*/false);
+    if (!dist::is_root()) return 0;
   }
   // 0 when every run this call was asked for (all, or --only's) is finished.
   const bool done = std::all_of(plan.runs.begin(), plan.runs.end(), [&](const PlannedRun& r) {

@@ -137,7 +137,8 @@ RunnerOutcome Runner::run() {
   bool forwarded = false;
   std::vector<const PlannedRun*> todo;
   for (const PlannedRun& r : plan_.runs)
-    if (opts_.only == 0 || r.number == opts_.only) todo.push_back(&r);
+    if ((opts_.only == 0 || r.number == opts_.only) && (r.number - 1) % opts_.ranks == opts_.rank)
+      todo.push_back(&r);
   // After a stop signal, no run starts: the loop only waits for the running ones.
   while (!slots_.empty() || (stop_signal() == 0 && next < todo.size())) {
     outcome_.stop_signal = stop_signal();

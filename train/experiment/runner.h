@@ -19,6 +19,9 @@ struct RunnerOptions {
   std::string executable;  // the heed binary the children run
   int64_t jobs = 1;
   int64_t only = 0;  // > 0: just this run (its number)
+  // A share of the runs, for the ranks of `mpirun heed experiment`: runs numbered
+  // rank + 1, rank + 1 + ranks, ...
+  int rank = 0, ranks = 1;
   bool retry_failed = false;
   std::FILE* progress = stdout;  // a line as each child starts and ends
 };
