@@ -8,7 +8,8 @@
 #    the uninterrupted run (within 1e-5);
 #  - a rank killed mid-run ends the job at once, and a hung rank within dist.timeout_s, with one
 #    line naming the cause; the last checkpoint resumes;
-#  - SIGTERM to mpirun (a scheduler's preemption) gives one checkpoint and a clean stop;
+#  - SIGTERM to mpirun (a scheduler's preemption) and SIGINT (Ctrl-C) give one checkpoint and a
+#    clean stop; a model whose dropout is not batch-major is refused with one line;
 #  - `mpirun -np 2 heed experiment` spreads the runs over the ranks (each a process of its own)
 #    and writes the results a single process writes.
 # Usage: mpi_training.sh HEED_BINARY SOURCE_DIR
@@ -126,6 +127,24 @@ grep -q "Continue with: heed train --resume $work/term" "$work/term.err" ||
 last=$(sed -nE 's/.*"step":([0-9]+).*/\1/p' "$work/term/metrics.jsonl" | tail -1)
 [ -d "$work/term/checkpoints/$(printf 'step_%08d' "$last")" ] ||
   fail "SIGTERM: no checkpoint of the last step ($last)"
+# Ctrl-C under mpirun: the same coordinated stop.
+start_long int
+kill -INT "$job"
+ends_within 30 "SIGINT"
+grep -q "Continue with: heed train --resume $work/int" "$work/int.err" ||
+  fail "SIGINT: no resume line: $(tail -3 "$work/int.err")"
+
+# Dropout over a tensor that is not batch-major (child_attention composes the nodes of a tree
+# level across the batch) cannot be split: one line, and the job ends.
+set +e
+mpi 2 "$heed" train "$2/configs/listops_child.yaml" --set out_dir="$work/child" \
+  --set model.dropout=0.1 --set train.steps=2 >/dev/null 2>"$work/child.err"
+rc=$?
+set -e
+[ "$rc" -ne 0 ] || fail "child_attention with dropout on 2 ranks: exit 0"
+grep -q "not batch-major" "$work/child.err" ||
+  fail "child_attention with dropout on 2 ranks: no line naming why: $(tail -3 "$work/child.err")"
+
 # An experiment spread over 2 ranks: each trains its share, rank 0 writes the results.
 cat >"$work/exp.yaml" <<YAML
 base: $cfg
