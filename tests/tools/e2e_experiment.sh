@@ -20,13 +20,6 @@ grid:
 seeds: [0, 1]
 YAML
 
-# results.csv without its timing and resource columns (names ending in _s or _mb).
-results() {
-  awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) keep[i] = ($i !~ /_(s|mb)$/) }
-           { line = ""; for (i = 1; i <= NF; i++) if (keep[i]) line = line $i ","; print line }' \
-    "$1/results.csv"
-}
-
 "$heed" experiment "$work/exp.yaml" --out "$work/ref" --jobs 2 >/dev/null 2>"$work/err" ||
   fail "the reference experiment failed: $(tail -1 "$work/err")"
 [ "$(grep -c ',finished,60,' "$work/ref/results.csv")" = 8 ] ||

@@ -152,11 +152,6 @@ set: {train.steps: 20, train.eval_every: 10}
 grid: {model.attention.type: [mha, alibi]}
 seeds: [0, 1]
 YAML
-results() { # results.csv without its timing and resource columns (names ending in _s or _mb)
-  awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) keep[i] = ($i !~ /_(s|mb)$/) }
-           { line = ""; for (i = 1; i <= NF; i++) if (keep[i]) line = line $i ","; print line }' \
-    "$1/results.csv"
-}
 "$heed" experiment "$work/exp.yaml" --out "$work/e1" >/dev/null 2>"$work/err" ||
   fail "experiment, one process: $(tail -1 "$work/err")"
 mpi 2 "$heed" experiment "$work/exp.yaml" --out "$work/e2" >"$work/e2.out" 2>"$work/err" ||

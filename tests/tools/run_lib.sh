@@ -1,5 +1,5 @@
-# Shared by the CLI reliability tests (determinism.sh, crash_kill.sh, divergence.sh): sourced
-# with the test's arguments (HEED_BINARY SOURCE_DIR), it sets $heed, $cfg (their run,
+# Shared by the CLI reliability, experiment and MPI tests (determinism.sh, e2e_experiment.sh, ...):
+# sourced with the test's arguments (HEED_BINARY SOURCE_DIR), it sets $heed, $cfg (their run,
 # tests/data/crash_tiny.yaml) and $work (a scratch directory removed on exit).
 heed=$1
 cfg=$2/tests/data/crash_tiny.yaml
@@ -25,4 +25,12 @@ same_run() {
     fail "$what: best/model.safetensors differs"
   diff <(metrics_without_timing "$a") <(metrics_without_timing "$b") >"$work/metrics.diff" ||
     fail "$what: metrics.jsonl differs: $(head -4 "$work/metrics.diff")"
+}
+
+# An experiment's results.csv ($1/results.csv) without its timing and resource columns (names
+# ending in _s or _mb): what must be equal between runs of one experiment.
+results() {
+  awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) keep[i] = ($i !~ /_(s|mb)$/) }
+           { line = ""; for (i = 1; i <= NF; i++) if (keep[i]) line = line $i ","; print line }' \
+    "$1/results.csv"
 }
