@@ -3,6 +3,7 @@
 
 #include "framework/autograd.h"
 #include "framework/ops/attention_core.h"
+#include "framework/ops/flash_attention.h"
 #include "framework/ops/cumsum.h"
 #include "framework/ops/elementwise.h"
 #include "framework/ops/embedding.h"

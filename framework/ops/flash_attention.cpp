@@ -1,0 +1,266 @@
+#include "framework/ops/flash_attention.h"
+
+#include <Eigen/Core>
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "framework/autograd.h"
+#include "framework/ops/iter.h"
+#include "framework/random.h"
+
+namespace heed {
+namespace {
+
+constexpr float kNegInf = -std::numeric_limits<float>::infinity();
+constexpr int64_t kQueryTile = 64, kKeyTile = 64;
+
+using Mat = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+using ConstMap = Eigen::Map<const Mat>;
+using MutMap = Eigen::Map<Mat>;
+
+// A tensor broadcast to (B, H, Tq, Tk), read in place: a dimension of size 1 has stride 0.
+struct Broadcast4 {
+  const float* data = nullptr;
+  int64_t sb = 0, sh = 0, si = 0, sj = 0;
+
+  Broadcast4() = default;
+  explicit Broadcast4(const Tensor& t) {
+    if (!t.defined()) return;
+    data = t.data<float>();
+    Shape s = t.shape();
+    while (s.size() < 4) s.insert(s.begin(), 1);
+    int64_t stride = 1;
+    int64_t* strides[4] = {&sb, &sh, &si, &sj};
+    for (int d = 3; d >= 0; --d) {
+      *strides[d] = s[d] == 1 ? 0 : stride;
+      stride *= s[d];
+    }
+  }
+  int64_t offset(int64_t b, int64_t h, int64_t i, int64_t j) const {
+    return b * sb + h * sh + i * si + j * sj;
+  }
+};
+
+// Everything a tile needs: the inputs (contiguous), the sizes, the masks, the dropout draw.
+struct Problem {
+  int64_t B, H, Tq, Tk, D, Dv;
+  float scale;
+  bool causal;
+  const float *q, *k, *v;
+  Broadcast4 bias, mask;
+  bool dropout;
+  uint64_t seed = 0, base = 0, threshold = 0;
+  float keep_scale = 1;
+
+  const float* q_rows(int64_t b, int64_t h, int64_t i) const {
+    return q + ((b * H + h) * Tq + i) * D;
+  }
+  const float* k_rows(int64_t b, int64_t h, int64_t j) const {
+    return k + ((b * H + h) * Tk + j) * D;
+  }
+  const float* v_rows(int64_t b, int64_t h, int64_t j) const {
+    return v + ((b * H + h) * Tk + j) * Dv;
+  }
+  // The last key query i sees under the causal rule (Tk - 1 without it).
+  int64_t last_key(int64_t i) const { return causal ? std::min(Tk - 1, i + Tk - Tq) : Tk - 1; }
+  // The unfused core's dropout: element (b, h, i, j) of the (B, H, Tq, Tk) probabilities is kept
+  // unless its counter's 24 random bits fall below p·2²⁴ (dropout_kernel's rule).
+  bool kept(int64_t b, int64_t h, int64_t i, int64_t j) const {
+    const uint64_t n = static_cast<uint64_t>(((b * H + h) * Tq + i) * Tk + j);
+    return (mix64(seed, base + n) >> 40) >= threshold;
+  }
+};
+
+// S (rows × cols) = q·kᵀ·scale + bias + mask for queries i0.. and keys j0.., -inf where causal
+// hides a key.
+void score_tile(const Problem& p, int64_t b, int64_t h, int64_t i0, int64_t rows, int64_t j0,
+                int64_t cols, Mat& s) {
+  s.resize(rows, cols);
+  s.noalias() =
+      ConstMap(p.q_rows(b, h, i0), rows, p.D) * ConstMap(p.k_rows(b, h, j0), cols, p.D).transpose();
+  s *= p.scale;
+  for (int64_t r = 0; r < rows; ++r) {
+    const int64_t i = i0 + r, last = p.last_key(i);
+    for (int64_t c = 0; c < cols; ++c) {
+      const int64_t j = j0 + c;
+      float x = s(r, c);
+      if (p.bias.data) x += p.bias.data[p.bias.offset(b, h, i, j)];
+      if (p.mask.data) x += p.mask.data[p.mask.offset(b, h, i, j)];
+      s(r, c) = j > last ? kNegInf : x;
+    }
+  }
+}
+
+// Forward of queries i0.. of (b, h): out rows and their log-sum-exp (-inf: every key hidden).
+void forward_rows(const Problem& p, int64_t b, int64_t h, int64_t i0, int64_t rows, float* out,
+                  float* lse) {
+  Mat s, acc = Mat::Zero(rows, p.Dv);
+  std::vector<float> m(rows, kNegInf), l(rows, 0.0f);
+  const int64_t key_end = p.last_key(i0 + rows - 1) + 1;  // causal: later tiles are all hidden
+  for (int64_t j0 = 0; j0 < key_end; j0 += kKeyTile) {
+    const int64_t cols = std::min(kKeyTile, key_end - j0);
+    score_tile(p, b, h, i0, rows, j0, cols, s);
+    for (int64_t r = 0; r < rows; ++r) {
+      const float m_new = std::max(m[r], s.row(r).maxCoeff());
+      if (m_new == kNegInf) {  // nothing visible yet: the row stays empty
+        s.row(r).setZero();
+        continue;
+      }
+      const float alpha = std::exp(m[r] - m_new);  // 0 for the first visible tile
+      float sum = 0;
+      for (int64_t c = 0; c < cols; ++c) {
+        const float e = std::exp(s(r, c) - m_new);
+        sum += e;
+        s(r, c) = !p.dropout ? e : p.kept(b, h, i0 + r, j0 + c) ? e * p.keep_scale : 0.0f;
+      }
+      l[r] = l[r] * alpha + sum;
+      acc.row(r) *= alpha;
+      m[r] = m_new;
+    }
+    acc.noalias() += s * ConstMap(p.v_rows(b, h, j0), cols, p.Dv);
+  }
+  for (int64_t r = 0; r < rows; ++r) {
+    MutMap o(out + r * p.Dv, 1, p.Dv);
+    if (l[r] > 0) {
+      o = acc.row(r) / l[r];
+      lse[r] = m[r] + std::log(l[r]);
+    } else {
+      o.setZero();
+      lse[r] = kNegInf;
+    }
+  }
+}
+
+struct Grads {
+  float *dq, *dk, *dv, *dbias;  // dbias: the bias's own layout (Broadcast4 offsets), or null
+};
+
+// Backward of one (b, h): every key tile against every query tile that sees it, recomputing P
+// from the saved log-sum-exps. dq, dk, dv of (b, h) are this call's alone; dbias elements are
+// shared only by (b, h) pairs the caller runs one after another.
+void backward_head(const Problem& p, int64_t b, int64_t h, const float* dout, const float* out,
+                   const float* lse, const Grads& g) {
+  const int64_t bh = b * p.H + h;
+  const float* go = dout + bh * p.Tq * p.Dv;
+  const float* o = out + bh * p.Tq * p.Dv;
+  std::vector<float> delta(p.Tq);  // rowsum(dO ∘ O) = rowsum(P ∘ dP)
+  for (int64_t i = 0; i < p.Tq; ++i)
+    delta[i] = ConstMap(go + i * p.Dv, 1, p.Dv).cwiseProduct(ConstMap(o + i * p.Dv, 1, p.Dv)).sum();
+  MutMap dq(g.dq + bh * p.Tq * p.D, p.Tq, p.D);
+  Mat s, dp, kept;
+  for (int64_t j0 = 0; j0 < p.Tk; j0 += kKeyTile) {
+    const int64_t cols = std::min(kKeyTile, p.Tk - j0);
+    MutMap dk(g.dk + (bh * p.Tk + j0) * p.D, cols, p.D);
+    MutMap dv(g.dv + (bh * p.Tk + j0) * p.Dv, cols, p.Dv);
+    const ConstMap kt(p.k_rows(b, h, j0), cols, p.D), vt(p.v_rows(b, h, j0), cols, p.Dv);
+    for (int64_t i0 = 0; i0 < p.Tq; i0 += kQueryTile) {
+      const int64_t rows = std::min(kQueryTile, p.Tq - i0);
+      if (p.last_key(i0 + rows - 1) < j0) continue;  // causal: this tile sees none of the keys
+      score_tile(p, b, h, i0, rows, j0, cols, s);
+      kept.resize(rows, cols);
+      for (int64_t r = 0; r < rows; ++r)
+        for (int64_t c = 0; c < cols; ++c) {
+          const float l = lse[bh * p.Tq + i0 + r];
+          const float pr = l == kNegInf ? 0.0f : std::exp(s(r, c) - l);
+          s(r, c) = pr;  // P
+          kept(r, c) = !p.dropout ? 1.0f : p.kept(b, h, i0 + r, j0 + c) ? p.keep_scale : 0.0f;
+        }
+      const ConstMap got(go + i0 * p.Dv, rows, p.Dv), qt(p.q_rows(b, h, i0), rows, p.D);
+      dv.noalias() += s.cwiseProduct(kept).transpose() * got;  // dV += dropout(P)ᵀ·dO
+      dp.noalias() = got * vt.transpose();                     // d dropout(P)
+      for (int64_t r = 0; r < rows; ++r)
+        for (int64_t c = 0; c < cols; ++c)  // dS = P ∘ (dP − δ), dP = dropout⁻(d dropout(P))
+          dp(r, c) = s(r, c) * (dp(r, c) * kept(r, c) - delta[i0 + r]);
+      dq.middleRows(i0, rows).noalias() += p.scale * (dp * kt);
+      dk.noalias() += p.scale * (dp.transpose() * qt);
+      if (g.dbias)
+        for (int64_t r = 0; r < rows; ++r)
+          for (int64_t c = 0; c < cols; ++c)
+            g.dbias[p.bias.offset(b, h, i0 + r, j0 + c)] += dp(r, c);
+    }
+  }
+}
+
+void check_inputs(const Tensor& q, const Tensor& k, const Tensor& v) {
+  auto fail = [&](const std::string& why) {
+    throw Error("flash_attention: " + why + " (q " + shape_str(q.shape()) + ", k " +
+                shape_str(k.shape()) + ", v " + shape_str(v.shape()) + ")");
+  };
+  if (q.dim() != 4 || k.dim() != 4 || v.dim() != 4) fail("q, k, v must be (B, H, T, D)");
+  if (q.size(0) != k.size(0) || q.size(0) != v.size(0)) fail("batch sizes differ");
+  if (q.size(1) != k.size(1) || q.size(1) != v.size(1)) fail("head counts differ");
+  if (q.size(3) != k.size(3)) fail("q and k head dims differ");
+  if (k.size(2) != v.size(2)) fail("k and v lengths differ");
+}
+
+}  // namespace
+
+Tensor flash_attention(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& bias,
+                       const Tensor& mask, float dropout_p, bool training, float scale,
+                       bool causal) {
+  check_inputs(q, k, v);
+  const Shape scores = {q.size(0), q.size(1), q.size(2), k.size(2)};
+  if (!(dropout_p >= 0.0f && dropout_p < 1.0f))
+    throw Error("flash_attention: dropout must be in [0, 1)");
+  for (const Tensor* t : {&bias, &mask})
+    if (t->defined() && (t->dim() > 4 || broadcast_shapes(t->shape(), scores,
+                                                          "flash_attention bias/mask") != scores))
+      throw Error("flash_attention: bias/mask " + shape_str(t->shape()) +
+                  " does not broadcast to scores " + shape_str(scores));
+  const int64_t B = scores[0], H = scores[1], Tq = scores[2], Tk = scores[3];
+  const Tensor qc = q.detach().contiguous(), kc = k.detach().contiguous(),
+               vc = v.detach().contiguous();
+  const Tensor bc = bias.defined() ? bias.detach().contiguous() : Tensor();
+  const Tensor mc = mask.defined() ? mask.detach().contiguous() : Tensor();
+  auto p = std::make_shared<Problem>(Problem{
+      B, H, Tq, Tk, q.size(3), v.size(3), scale > 0 ? scale : 1.0f / std::sqrt(float(q.size(3))),
+      causal, qc.data<float>(), kc.data<float>(), vc.data<float>(), Broadcast4(bc), Broadcast4(mc),
+      training && dropout_p > 0});
+  if (p->dropout) {
+    p->seed = global_rng().seed;
+    p->base = rng_reserve_batch(static_cast<uint64_t>(B * H * Tq * Tk), B);
+    p->threshold = static_cast<uint64_t>(std::ceil(static_cast<double>(dropout_p) * 16777216.0));
+    p->keep_scale = 1.0f / (1.0f - dropout_p);
+  }
+  Tensor out = Tensor::empty({B, H, Tq, p->Dv});  // written in place, outside autograd
+  Tensor lse = Tensor::empty({B, H, Tq});
+  const int64_t q_tiles = (Tq + kQueryTile - 1) / kQueryTile;
+#pragma omp parallel for schedule(dynamic)
+  for (int64_t t = 0; t < B * H * q_tiles; ++t) {
+    const int64_t bh = t / q_tiles, i0 = (t % q_tiles) * kQueryTile;
+    const int64_t rows = std::min(kQueryTile, Tq - i0);
+    forward_rows(*p, bh / H, bh % H, i0, rows, out.data<float>() + (bh * Tq + i0) * p->Dv,
+                 lse.data<float>() + bh * Tq + i0);
+  }
+  std::vector<Tensor> inputs = {q, k, v};
+  if (bias.defined()) inputs.push_back(bias);
+  // The backward keeps the contiguous inputs (p points into them), the output and lse.
+  return record(
+      out, "flash_attention", inputs,
+      [p, qc, kc, vc, bc, mc, out, lse,
+       want_dbias = bias.defined() && bias.requires_grad()](const Tensor& grad) {
+        const Tensor go = grad.contiguous();
+        Tensor dq = Tensor::zeros(qc.shape()), dk = Tensor::zeros(kc.shape()),
+               dv = Tensor::zeros(vc.shape());
+        Tensor dbias = want_dbias ? Tensor::zeros(bc.shape()) : Tensor();
+        const Grads g{dq.data<float>(), dk.data<float>(), dv.data<float>(),
+                      want_dbias ? dbias.data<float>() : nullptr};
+        // A bias shared across batch rows or heads gets its gradient from several
+        // (b, h): those run one after another in one task, never at once.
+        const bool serial_b = want_dbias && p->bias.sb == 0 && p->B > 1;
+        const bool serial_h = want_dbias && p->bias.sh == 0 && p->H > 1;
+        const int64_t nb = serial_b ? 1 : p->B, nh = serial_h ? 1 : p->H;
+#pragma omp parallel for schedule(dynamic)
+        for (int64_t t = 0; t < nb * nh; ++t)
+          for (int64_t b = serial_b ? 0 : t / nh; b < (serial_b ? p->B : t / nh + 1); ++b)
+            for (int64_t h = serial_h ? 0 : t % nh; h < (serial_h ? p->H : t % nh + 1); ++h)
+              backward_head(*p, b, h, go.data<float>(), out.data<float>(), lse.data<float>(), g);
+        std::vector<Tensor> grads = {dq, dk, dv};
+        if (bc.defined()) grads.push_back(dbias);
+        return grads;
+      });
+}
+
+}  // namespace heed
