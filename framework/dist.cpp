@@ -38,14 +38,21 @@ namespace {
 bool g_joined = false;
 int g_rank = 0, g_size = 1;
 
+bool g_abandoned = false;  // a collective was left unfinished: MPI_Finalize would wait for it
+
 // Completes `request`, testing it often enough to drive the transfer (MPI progresses nonblocking
-// collectives inside its calls); past the timeout the job ends.
-void wait_for(MPI_Request& request, bool timeout) {
+// collectives inside its calls); past the timeout the job ends. Returns false when `give_up`
+// said to stop waiting.
+bool wait_for(MPI_Request& request, bool timeout, const std::function<bool()>& give_up = {}) {
   const auto start = std::chrono::steady_clock::now();
   for (int polls = 0;; ++polls) {
     int done = 0;
     MPI_Test(&request, &done, MPI_STATUS_IGNORE);
-    if (done) return;
+    if (done) return true;
+    if (give_up && give_up()) {
+      g_abandoned = true;
+      return false;
+    }
     if (polls < 10000) {
       std::this_thread::yield();
       continue;
@@ -84,7 +91,7 @@ int init(int* argc, char*** argv) {
 }
 
 void finalize() {
-  if (!g_joined) return;
+  if (!g_joined || g_abandoned) return;
   MPI_Finalize();
   g_joined = false;
 }
@@ -112,11 +119,11 @@ bool same_everywhere(uint64_t value) {
   return range[0] == value && ~range[1] == value;
 }
 
-void barrier(bool timeout) {
-  if (g_size == 1) return;
+bool barrier(bool timeout, const std::function<bool()>& give_up) {
+  if (g_size == 1) return true;
   MPI_Request request;
   MPI_Ibarrier(MPI_COMM_WORLD, &request);
-  wait_for(request, timeout);
+  return wait_for(request, timeout, give_up);
 }
 
 void abort_job(const std::string& line, int code) {
@@ -153,7 +160,9 @@ void allreduce_max(double*, int64_t) {}
 bool same_everywhere(uint64_t) {
   return true;
 }
-void barrier(bool) {}
+bool barrier(bool, const std::function<bool()>&) {
+  return true;
+}
 void abort_job(const std::string& line, int code) {
   std::fprintf(stderr, "heed: %s\n", line.c_str());
   std::_Exit(code);

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
 namespace heed::dist {
@@ -38,7 +39,9 @@ void allreduce_max(double* data, int64_t n);
 // Whether `value` is the same on every rank.
 bool same_everywhere(uint64_t value);
 // Waits for every rank; `timeout` false waits forever (ranks of an experiment run for hours).
-void barrier(bool timeout = true);
+// Returns false, leaving the job unsynchronised, when `give_up` (polled while waiting) says so:
+// the process is then expected to end (finalize() then skips MPI's own wait for the others).
+bool barrier(bool timeout = true, const std::function<bool()>& give_up = {});
 // Ends every process of the job with `code` after printing `line` (this rank's); the launcher
 // reports the code.
 [[noreturn]] void abort_job(const std::string& line, int code);

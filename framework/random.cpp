@@ -44,7 +44,7 @@ BatchShardScope::~BatchShardScope() {
 
 uint64_t rng_reserve_batch(uint64_t n, int64_t rows) {
   if (!g_shard || g_shard->rows == g_shard->global_rows) return rng_reserve(n);
-  if (rows != g_shard->rows || rows <= 0)
+  if (rows != g_shard->rows || rows <= 0 || n % static_cast<uint64_t>(rows) != 0)
     throw Error("random draw over " + std::to_string(rows) + " rows in a data-parallel step of " +
                 std::to_string(g_shard->rows) +
                 " examples: the model draws dropout over a tensor that is not batch-major, "

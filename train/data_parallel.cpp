@@ -97,7 +97,7 @@ void allreduce_gradients(const NamedTensors& params, std::vector<double>& extra)
 }
 
 uint64_t parameter_checksum(const NamedTensors& params) {
-  uint64_t h = 0;
+  uint64_t h = global_rng().offset;  // the dropout draws so far must agree too
   for (const auto& [name, p] : params) {
     const Tensor c = p.contiguous();
     const auto* bits = reinterpret_cast<const uint32_t*>(c.data<float>());

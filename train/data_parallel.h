@@ -36,7 +36,8 @@ ShardLoss shard_backward(TaskModel& model, const std::vector<Example>& batch, fl
 // the loss and a stop flag). A gradient no rank computed stays undefined, as in one process.
 void allreduce_gradients(const NamedTensors& params, std::vector<double>& extra);
 
-// A hash of every parameter's bits: equal on all ranks while they agree.
+// A hash of every parameter's bits and of the dropout generator's offset: equal on all ranks
+// while they agree.
 uint64_t parameter_checksum(const NamedTensors& params);
 // Throws heed::Error naming `step` when the ranks' parameters differ.
 void check_ranks_agree(const NamedTensors& params, int64_t step);

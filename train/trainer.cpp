@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <functional>
 #include <optional>
 
 #include "datasets/tasks.h"
@@ -156,6 +157,12 @@ class Trainer {
   void save(bool best, bool eval_pending) {
     if (distributed_) check_ranks_agree(params_, state_.step);  // before rank 0 writes them
     checkpoints_->save(state_, last_eval_, best, eval_pending);
+    wait_for_rank0_writes();
+  }
+  // Rank 0 writing (a large checkpoint on a slow filesystem, the report) is no hung rank: the
+  // others wait for it here, without dist.timeout_s; a rank 0 that dies ends the job anyway.
+  void wait_for_rank0_writes() const {
+    if (distributed_) dist::barrier(/*timeout=*/false);
   }
   void report(const std::string& status);
   double elapsed() const {
@@ -231,6 +238,10 @@ void Trainer::open_run_directory() {
     return;
   }
   state_ = checkpoints_->restore_latest(resumed_eval_pending_);
+  if (distributed_ && !dist::same_everywhere(mix64(mix64(state_.step, resumed_eval_pending_),
+                                                   std::hash<std::string>{}(state_.stopped))))
+    throw Error(config_.out_dir + ": the ranks read different checkpoints (is the run directory " +
+                "on a filesystem every node sees alike?)");
   if (!writes) return;
   lock_.emplace(config_.out_dir);
   reopen_run_directory(config_.out_dir, config_yaml_, state_.step);
@@ -340,6 +351,7 @@ bool Trainer::evaluate_now(bool force_save) {
   if (force_save || best || target_reached || step % tc_.checkpoint_every == 0 || step == tc_.steps)
     save(best, false);
   report("training, at step " + std::to_string(step));
+  wait_for_rank0_writes();
   return target_reached;
 }
 

@@ -151,6 +151,7 @@ int run_experiment(const ExperimentArgs& args) {
     print_plan(plan, estimates, args.jobs, args.out_stream);
     return 0;
   }
+  const StopSignals signals;  // held until the results: a rank done early still sees a stop
   fs::create_directories(plan.out_dir);
   if (dist::is_root())
     write_file_atomically((fs::path(plan.out_dir) / "experiment.yaml").string(),
@@ -171,7 +172,8 @@ int run_experiment(const ExperimentArgs& args) {
     return 128 + outcome.stop_signal;
   }
   if (ranked) {  // the results once every rank's share has ended; rank 0 writes them
-    dist::barrier(/*timeout=*/false);
+    // A stop while waiting (mpirun passes Ctrl-C and SIGTERM to every rank) ends this rank too.
+    if (!dist::barrier(/*timeout=*/false, [] { return stop_requested(); })) return stop_exit_code();
     if (!dist::is_root()) return 0;
   }
   // 0 when every run this call was asked for (all, or --only's) is finished.
