@@ -236,31 +236,34 @@ Tensor flash_attention(const Tensor& q, const Tensor& k, const Tensor& v, const 
   }
   std::vector<Tensor> inputs = {q, k, v};
   if (bias.defined()) inputs.push_back(bias);
-  // The backward keeps the contiguous inputs (p points into them), the output and lse.
-  return record(
-      out, "flash_attention", inputs,
-      [p, qc, kc, vc, bc, mc, out, lse,
-       want_dbias = bias.defined() && bias.requires_grad()](const Tensor& grad) {
-        const Tensor go = grad.contiguous();
-        Tensor dq = Tensor::zeros(qc.shape()), dk = Tensor::zeros(kc.shape()),
-               dv = Tensor::zeros(vc.shape());
-        Tensor dbias = want_dbias ? Tensor::zeros(bc.shape()) : Tensor();
-        const Grads g{dq.data<float>(), dk.data<float>(), dv.data<float>(),
-                      want_dbias ? dbias.data<float>() : nullptr};
-        // A bias shared across batch rows or heads gets its gradient from several
-        // (b, h): those run one after another in one task, never at once.
-        const bool serial_b = want_dbias && p->bias.sb == 0 && p->B > 1;
-        const bool serial_h = want_dbias && p->bias.sh == 0 && p->H > 1;
-        const int64_t nb = serial_b ? 1 : p->B, nh = serial_h ? 1 : p->H;
+  // The backward keeps the contiguous inputs (p points into them), the output's values and lse.
+  // Not `out` itself: out -> its node -> this backward -> out would be a cycle never freed.
+  const Tensor out_values = out.detach();
+  return record(out, "flash_attention", inputs,
+                [p, qc, kc, vc, bc, mc, out_values, lse,
+                 want_dbias = bias.defined() && bias.requires_grad()](const Tensor& grad) {
+                  const Tensor go = grad.contiguous();
+                  Tensor dq = Tensor::zeros(qc.shape()), dk = Tensor::zeros(kc.shape()),
+                         dv = Tensor::zeros(vc.shape());
+                  Tensor dbias = want_dbias ? Tensor::zeros(bc.shape()) : Tensor();
+                  const Grads g{dq.data<float>(), dk.data<float>(), dv.data<float>(),
+                                want_dbias ? dbias.data<float>() : nullptr};
+                  // A bias shared across batch rows or heads gets its gradient from several
+                  // (b, h): those run one after another in one task, never at once.
+                  const bool serial_b = want_dbias && p->bias.sb == 0 && p->B > 1;
+                  const bool serial_h = want_dbias && p->bias.sh == 0 && p->H > 1;
+                  const int64_t nb = serial_b ? 1 : p->B, nh = serial_h ? 1 : p->H;
 #pragma omp parallel for schedule(dynamic)
-        for (int64_t t = 0; t < nb * nh; ++t)
-          for (int64_t b = serial_b ? 0 : t / nh; b < (serial_b ? p->B : t / nh + 1); ++b)
-            for (int64_t h = serial_h ? 0 : t % nh; h < (serial_h ? p->H : t % nh + 1); ++h)
-              backward_head(*p, b, h, go.data<float>(), out.data<float>(), lse.data<float>(), g);
-        std::vector<Tensor> grads = {dq, dk, dv};
-        if (bc.defined()) grads.push_back(dbias);
-        return grads;
-      });
+                  for (int64_t t = 0; t < nb * nh; ++t)
+                    for (int64_t b = serial_b ? 0 : t / nh; b < (serial_b ? p->B : t / nh + 1); ++b)
+                      for (int64_t h = serial_h ? 0 : t % nh; h < (serial_h ? p->H : t % nh + 1);
+                           ++h)
+                        backward_head(*p, b, h, go.data<float>(), out_values.data<float>(),
+                                      lse.data<float>(), g);
+                  std::vector<Tensor> grads = {dq, dk, dv};
+                  if (bc.defined()) grads.push_back(dbias);
+                  return grads;
+                });
 }
 
 }  // namespace heed
