@@ -17,32 +17,35 @@ namespace {
 
 constexpr float kNegInf = -std::numeric_limits<float>::infinity();
 
-void check_qkv(const Tensor& q, const Tensor& k, const Tensor& v) {
+}  // namespace
+
+Shape check_attention_core_inputs(const char* op, const Tensor& q, const Tensor& k, const Tensor& v,
+                                  const Tensor& bias, const Tensor& mask, float dropout_p) {
+  const std::string name = op;
   auto fail = [&](const std::string& why) {
-    throw Error("attention: " + why + " (q " + shape_str(q.shape()) + ", k " +
-                shape_str(k.shape()) + ", v " + shape_str(v.shape()) + ")");
+    throw Error(name + ": " + why + " (q " + shape_str(q.shape()) + ", k " + shape_str(k.shape()) +
+                ", v " + shape_str(v.shape()) + ")");
   };
   if (q.dim() != 4 || k.dim() != 4 || v.dim() != 4) fail("q, k, v must be (B, H, T, D)");
   if (q.size(0) != k.size(0) || q.size(0) != v.size(0)) fail("batch sizes differ");
   if (q.size(1) != k.size(1) || q.size(1) != v.size(1)) fail("head counts differ");
   if (q.size(3) != k.size(3)) fail("q and k head dims differ");
   if (k.size(2) != v.size(2)) fail("k and v lengths differ");
+  if (!(dropout_p >= 0.0f && dropout_p < 1.0f)) throw Error(name + ": dropout must be in [0, 1)");
+  const Shape scores = {q.size(0), q.size(1), q.size(2), k.size(2)};
+  for (const Tensor* t : {&bias, &mask})
+    if (t->defined() && broadcast_shapes(t->shape(), scores, "attention bias/mask") != scores)
+      throw Error(name + ": bias/mask " + shape_str(t->shape()) + " does not broadcast to scores " +
+                  shape_str(scores));
+  return scores;
 }
-
-}  // namespace
 
 AttentionCoreOutput scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tensor& v,
                                                  const Tensor& bias, const Tensor& mask,
                                                  float dropout_p, bool training, float scale) {
-  check_qkv(q, k, v);
-  if (!(dropout_p >= 0.0f && dropout_p < 1.0f)) throw Error("attention: dropout must be in [0, 1)");
+  const Shape score_shape =
+      check_attention_core_inputs("attention", q, k, v, bias, mask, dropout_p);
   const int64_t B = q.size(0), H = q.size(1), Tq = q.size(2), Tk = k.size(2), D = q.size(3);
-  const Shape score_shape = {B, H, Tq, Tk};
-  for (const Tensor* t : {&bias, &mask})
-    if (t->defined() &&
-        broadcast_shapes(t->shape(), score_shape, "attention bias/mask") != score_shape)
-      throw Error("attention: bias/mask " + shape_str(t->shape()) +
-                  " does not broadcast to scores " + shape_str(score_shape));
   if (scale <= 0.0f) scale = 1.0f / std::sqrt(static_cast<float>(D));
 
   Tensor probs, dropped;

@@ -23,6 +23,12 @@ AttentionCoreOutput scaled_dot_product_attention(const Tensor& q, const Tensor& 
                                                  float dropout_p = 0.0f, bool training = false,
                                                  float scale = 0.0f);
 
+// The checks both cores make (this one and flash_attention.h): q, k, v (B, H, T, D) of one
+// batch and head count, dropout in [0, 1), bias and mask broadcastable to the scores. Returns the
+// scores' shape (B, H, Tq, Tk); throws heed::Error "OP: what is wrong (shapes)".
+Shape check_attention_core_inputs(const char* op, const Tensor& q, const Tensor& k, const Tensor& v,
+                                  const Tensor& bias, const Tensor& mask, float dropout_p);
+
 // Additive masks, (Tq, Tk) and (B, 1, 1, Tk): 0 where allowed, -inf where hidden.
 Tensor causal_mask(int64_t tq, int64_t tk);  // query i sees keys j <= i + (tk - tq)
 // padding: (B, Tk), nonzero marks a padded key.

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "framework/autograd.h"
-#include "framework/ops/iter.h"
+#include "framework/ops/attention_core.h"
 #include "framework/random.h"
 
 namespace heed {
@@ -183,32 +183,13 @@ void backward_head(const Problem& p, int64_t b, int64_t h, const float* dout, co
   }
 }
 
-void check_inputs(const Tensor& q, const Tensor& k, const Tensor& v) {
-  auto fail = [&](const std::string& why) {
-    throw Error("flash_attention: " + why + " (q " + shape_str(q.shape()) + ", k " +
-                shape_str(k.shape()) + ", v " + shape_str(v.shape()) + ")");
-  };
-  if (q.dim() != 4 || k.dim() != 4 || v.dim() != 4) fail("q, k, v must be (B, H, T, D)");
-  if (q.size(0) != k.size(0) || q.size(0) != v.size(0)) fail("batch sizes differ");
-  if (q.size(1) != k.size(1) || q.size(1) != v.size(1)) fail("head counts differ");
-  if (q.size(3) != k.size(3)) fail("q and k head dims differ");
-  if (k.size(2) != v.size(2)) fail("k and v lengths differ");
-}
-
 }  // namespace
 
 Tensor flash_attention(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& bias,
                        const Tensor& mask, float dropout_p, bool training, float scale,
                        bool causal) {
-  check_inputs(q, k, v);
-  const Shape scores = {q.size(0), q.size(1), q.size(2), k.size(2)};
-  if (!(dropout_p >= 0.0f && dropout_p < 1.0f))
-    throw Error("flash_attention: dropout must be in [0, 1)");
-  for (const Tensor* t : {&bias, &mask})
-    if (t->defined() && (t->dim() > 4 || broadcast_shapes(t->shape(), scores,
-                                                          "flash_attention bias/mask") != scores))
-      throw Error("flash_attention: bias/mask " + shape_str(t->shape()) +
-                  " does not broadcast to scores " + shape_str(scores));
+  const Shape scores =
+      check_attention_core_inputs("flash_attention", q, k, v, bias, mask, dropout_p);
   const int64_t B = scores[0], H = scores[1], Tq = scores[2], Tk = scores[3];
   const Tensor qc = q.detach().contiguous(), kc = k.detach().contiguous(),
                vc = v.detach().contiguous();
