@@ -1,15 +1,21 @@
 // How the cost of one attention layer grows with sequence length: the time of forward+backward
-// (median of --reps repetitions, one warm-up) and its peak tensor memory, for mha (T×T scores),
-// window (fixed width, linear in T) and linear (kernelized, linear in T), causal and not.
+// (median of --reps repetitions, one warm-up) and its peak tensor memory, for mha on its default
+// tiled core (flash attention: never stores the T×T scores), mha-unfused (the unfused core with
+// its (B, H, T, T) scores, the path mha takes when its weights are asked for), window (fixed
+// width, linear in T) and linear (kernelized, linear in T), causal and not. mha-unfused stops at
+// --max-unfused (its scores alone take 4 GiB per tensor at T = 16384).
 // Prints a markdown table for docs/benchmarks.md. A plain program rather than a Google Benchmark
 // one: each row needs a memory figure measured around exactly one step.
 //
 //   build/bin/bench_attention_scaling [--threads 2] [--reps 5] [--batch 1] [--width 128]
+//                                     [--min-length 512] [--max-length 16384] [--max-unfused 4096]
+//                                     [--variant mha|mha-unfused|window|linear]
 //
 // Peak memory is the caching allocator's peak_bytes_in_use above what was in use before the
 // step (inputs and parameters): every tensor of forward and backward (activations kept for
 // backward, scores, gradients), in allocator size classes (≤ 12.5% above the bytes asked).
-// It excludes oneDNN's scratchpads and host-side std::vector temporaries.
+// It excludes oneDNN's scratchpads and host-side std::vector temporaries; the tiled core takes
+// its working tiles from the allocator, so they are counted.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -28,12 +34,12 @@ namespace {
 using heed::Tensor;
 
 constexpr int64_t kDModel = 128, kHeads = 4;
-const int64_t kLengths[] = {512, 1024, 2048, 4096};
-const char* const kVariants[] = {"mha", "window", "linear"};
+const char* const kVariants[] = {"mha", "mha-unfused", "window", "linear"};
 
 struct Settings {
   int threads = 2, reps = 5;
-  int64_t batch = 1, width = 128;
+  std::string only;  // one row name, or all of kVariants
+  int64_t batch = 1, width = 128, min_length = 512, max_length = 16384, max_unfused = 4096;
 };
 
 struct Result {
@@ -41,15 +47,19 @@ struct Result {
   double peak_mib = 0;
 };
 
-// One forward+backward of the layer on x: (B, T, C) as self-attention, dL/dout = r.
-void step(heed::Attention& layer, const Tensor& x, const Tensor& r, bool causal) {
+// One forward+backward of the layer on x: (B, T, C) as self-attention, dL/dout = r. `unfused`
+// asks for the weights, which takes the skeleton's variants off the tiled core.
+void step(heed::Attention& layer, const Tensor& x, const Tensor& r, bool causal, bool unfused) {
   heed::AttentionContext ctx;
   ctx.causal = causal;
+  ctx.need_weights = unfused;
   heed::AttentionOutput y = layer.forward(x, x, x, ctx);
   y.out.backward(r);
 }
 
-Result measure(const std::string& variant, int64_t T, bool causal, const Settings& s) {
+Result measure(const std::string& row, int64_t T, bool causal, const Settings& s) {
+  const bool unfused = row == "mha-unfused";
+  const std::string variant = unfused ? "mha" : row;
   heed::Options extra;
   if (variant == "window") extra.set("width", std::to_string(s.width));
   heed::seed_init(1);
@@ -62,7 +72,7 @@ Result measure(const std::string& variant, int64_t T, bool causal, const Setting
     x.zero_grad();
   };
 
-  step(*layer, x, r, causal);  // warm-up: primitive creation, allocator cache
+  step(*layer, x, r, causal, unfused);  // warm-up: primitive creation, allocator cache
   clear();
   std::vector<double> ms;
   double peak = 0;
@@ -70,7 +80,7 @@ Result measure(const std::string& variant, int64_t T, bool causal, const Setting
     const std::size_t before = heed::allocator_stats().bytes_in_use;
     heed::allocator_reset_peak();
     const auto t0 = std::chrono::steady_clock::now();
-    step(*layer, x, r, causal);
+    step(*layer, x, r, causal, unfused);
     const auto t1 = std::chrono::steady_clock::now();
     peak = std::max(peak, static_cast<double>(heed::allocator_stats().peak_bytes_in_use - before));
     ms.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
@@ -85,8 +95,15 @@ Settings parse(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (i + 1 >= argc) {
-      std::fprintf(stderr, "usage: %s [--threads N] [--reps N] [--batch N] [--width N]\n", argv[0]);
+      std::fprintf(stderr,
+                   "usage: %s [--threads N] [--reps N] [--batch N] [--width N] [--min-length N] "
+                   "[--max-length N] [--max-unfused N] [--variant ROW]\n",
+                   argv[0]);
       std::exit(2);
+    }
+    if (a == "--variant") {
+      s.only = argv[++i];
+      continue;
     }
     const long v = std::strtol(argv[++i], nullptr, 10);
     if (a == "--threads") {
@@ -97,6 +114,12 @@ Settings parse(int argc, char** argv) {
       s.batch = std::max(1L, v);
     } else if (a == "--width") {
       s.width = std::max(0L, v);
+    } else if (a == "--min-length") {
+      s.min_length = std::max(1L, v);
+    } else if (a == "--max-length") {
+      s.max_length = std::max(1L, v);
+    } else if (a == "--max-unfused") {
+      s.max_unfused = std::max(1L, v);
     } else {
       std::fprintf(stderr, "unknown option %s\n", a.c_str());
       std::exit(2);
@@ -119,8 +142,10 @@ int main(int argc, char** argv) {
   std::printf("|---|---|---|---|---|---|---|\n");
   for (const char* variant : kVariants)
     for (bool causal : {false, true}) {
+      if (!s.only.empty() && s.only != variant) continue;
       Result prev;
-      for (int64_t T : kLengths) {
+      const bool unfused = std::string(variant) == "mha-unfused";
+      for (int64_t T = s.min_length; T <= (unfused ? s.max_unfused : s.max_length); T *= 2) {
         const Result r = measure(variant, T, causal, s);
         auto growth = [](double now, double before) {
           if (before <= 0) return std::string("–");

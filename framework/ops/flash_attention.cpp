@@ -1,5 +1,7 @@
 #include "framework/ops/flash_attention.h"
 
+#include <omp.h>
+
 #include <Eigen/Core>
 #include <algorithm>
 #include <cmath>
@@ -19,6 +21,36 @@ constexpr int64_t kQueryTile = 64, kKeyTile = 64;
 using Mat = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 using ConstMap = Eigen::Map<const Mat>;
 using MutMap = Eigen::Map<Mat>;
+
+// Per-thread working memory, taken from heed's allocator (so memory measurements see it) before
+// a parallel loop: one slice of `floats_per_thread` for each OpenMP thread.
+class ThreadScratch {
+ public:
+  explicit ThreadScratch(int64_t floats_per_thread)
+      : per_thread_(floats_per_thread),
+        buffer_(Tensor::empty({static_cast<int64_t>(omp_get_max_threads()), floats_per_thread})) {}
+  // The calling thread's slice; carve() hands out consecutive pieces of it.
+  float* mine() const { return buffer_.data<float>() + omp_get_thread_num() * per_thread_; }
+
+ private:
+  int64_t per_thread_;
+  Tensor buffer_;
+};
+
+// Consecutive pieces of one thread's slice.
+struct Carver {
+  float* next;
+  MutMap matrix(int64_t rows, int64_t cols) {
+    MutMap m(next, rows, cols);
+    next += rows * cols;
+    return m;
+  }
+  float* floats(int64_t n) {
+    float* p = next;
+    next += n;
+    return p;
+  }
+};
 
 // A tensor broadcast to (B, H, Tq, Tk), read in place: a dimension of size 1 has stride 0.
 struct Broadcast4 {
@@ -73,51 +105,76 @@ struct Problem {
   }
 };
 
+// s += t's block for queries i0.. and keys j0.. of (b, h), t broadcast to (B, H, Tq, Tk).
+void add_broadcast(const Broadcast4& t, int64_t b, int64_t h, int64_t i0, int64_t j0, MutMap s) {
+  for (int64_t r = 0; r < s.rows(); ++r) {
+    const float* src = t.data + t.offset(b, h, i0 + r, j0);
+    if (t.sj == 1)
+      s.row(r) += ConstMap(src, 1, s.cols());
+    else  // one value for every key
+      s.row(r).array() += *src;
+  }
+}
+
 // S (rows × cols) = q·kᵀ·scale + bias + mask for queries i0.. and keys j0.., -inf where causal
 // hides a key.
 void score_tile(const Problem& p, int64_t b, int64_t h, int64_t i0, int64_t rows, int64_t j0,
-                int64_t cols, Mat& s) {
-  s.resize(rows, cols);
-  s.noalias() =
-      ConstMap(p.q_rows(b, h, i0), rows, p.D) * ConstMap(p.k_rows(b, h, j0), cols, p.D).transpose();
-  s *= p.scale;
+                int64_t cols, MutMap s) {
+  s.noalias() = p.scale * (ConstMap(p.q_rows(b, h, i0), rows, p.D) *
+                           ConstMap(p.k_rows(b, h, j0), cols, p.D).transpose());
+  if (p.bias.data) add_broadcast(p.bias, b, h, i0, j0, s);
+  if (p.mask.data) add_broadcast(p.mask, b, h, i0, j0, s);
+  if (!p.causal) return;
   for (int64_t r = 0; r < rows; ++r) {
-    const int64_t i = i0 + r, last = p.last_key(i);
-    for (int64_t c = 0; c < cols; ++c) {
-      const int64_t j = j0 + c;
-      float x = s(r, c);
-      if (p.bias.data) x += p.bias.data[p.bias.offset(b, h, i, j)];
-      if (p.mask.data) x += p.mask.data[p.mask.offset(b, h, i, j)];
-      s(r, c) = j > last ? kNegInf : x;
-    }
+    const int64_t visible = std::clamp<int64_t>(p.last_key(i0 + r) + 1 - j0, 0, cols);
+    s.row(r).tail(cols - visible).setConstant(kNegInf);
   }
+}
+
+// The dropout factors of a tile: keep_scale where kept, 0 where dropped.
+void dropout_tile(const Problem& p, int64_t b, int64_t h, int64_t i0, int64_t j0, MutMap kept) {
+  for (int64_t r = 0; r < kept.rows(); ++r)
+    for (int64_t c = 0; c < kept.cols(); ++c)
+      kept(r, c) = p.kept(b, h, i0 + r, j0 + c) ? p.keep_scale : 0.0f;
+}
+
+// Scratch floats forward_rows needs: a score tile, the accumulator, running max and sum.
+int64_t forward_scratch(const Problem& p) {
+  return 2 * kQueryTile * kKeyTile + kQueryTile * p.Dv + 2 * kQueryTile;
 }
 
 // Forward of queries i0.. of (b, h): out rows and their log-sum-exp (-inf: every key hidden).
 void forward_rows(const Problem& p, int64_t b, int64_t h, int64_t i0, int64_t rows, float* out,
-                  float* lse) {
-  Mat s, acc = Mat::Zero(rows, p.Dv);
-  std::vector<float> m(rows, kNegInf), l(rows, 0.0f);
+                  float* lse, Carver scratch) {
+  float *s_data = scratch.floats(kQueryTile * kKeyTile),
+        *kept_data = scratch.floats(kQueryTile * kKeyTile);
+  MutMap acc = scratch.matrix(rows, p.Dv);
+  float *m = scratch.floats(rows), *l = scratch.floats(rows);
+  acc.setZero();
+  std::fill(m, m + rows, kNegInf);
+  std::fill(l, l + rows, 0.0f);
   const int64_t key_end = p.last_key(i0 + rows - 1) + 1;  // causal: later tiles are all hidden
   for (int64_t j0 = 0; j0 < key_end; j0 += kKeyTile) {
     const int64_t cols = std::min(kKeyTile, key_end - j0);
+    MutMap s(s_data, rows, cols);
     score_tile(p, b, h, i0, rows, j0, cols, s);
     for (int64_t r = 0; r < rows; ++r) {
-      const float m_new = std::max(m[r], s.row(r).maxCoeff());
+      auto e = s.row(r).array();
+      const float m_new = std::max(m[r], e.maxCoeff());
       if (m_new == kNegInf) {  // nothing visible yet: the row stays empty
-        s.row(r).setZero();
+        e.setZero();
         continue;
       }
       const float alpha = std::exp(m[r] - m_new);  // 0 for the first visible tile
-      float sum = 0;
-      for (int64_t c = 0; c < cols; ++c) {
-        const float e = std::exp(s(r, c) - m_new);
-        sum += e;
-        s(r, c) = !p.dropout ? e : p.kept(b, h, i0 + r, j0 + c) ? e * p.keep_scale : 0.0f;
-      }
-      l[r] = l[r] * alpha + sum;
+      e = (e - m_new).exp();                       // hidden keys: exp(-inf) = 0
+      l[r] = l[r] * alpha + e.sum();               // the softmax sums P before dropout
       acc.row(r) *= alpha;
       m[r] = m_new;
+    }
+    if (p.dropout) {
+      MutMap kept(kept_data, rows, cols);
+      dropout_tile(p, b, h, i0, j0, kept);
+      s.array() *= kept.array();
     }
     acc.noalias() += s * ConstMap(p.v_rows(b, h, j0), cols, p.Dv);
   }
@@ -140,16 +197,23 @@ struct Grads {
 // Backward of one (b, h): every key tile against every query tile that sees it, recomputing P
 // from the saved log-sum-exps. dq, dk, dv of (b, h) are this call's alone; dbias elements are
 // shared only by (b, h) pairs the caller runs one after another.
+// Scratch floats backward_head needs: three tiles (P, dP, the dropout factors) and δ.
+int64_t backward_scratch(const Problem& p) {
+  return 3 * kQueryTile * kKeyTile + p.Tq;
+}
+
 void backward_head(const Problem& p, int64_t b, int64_t h, const float* dout, const float* out,
-                   const float* lse, const Grads& g) {
+                   const float* lse, const Grads& g, Carver scratch) {
   const int64_t bh = b * p.H + h;
   const float* go = dout + bh * p.Tq * p.Dv;
   const float* o = out + bh * p.Tq * p.Dv;
-  std::vector<float> delta(p.Tq);  // rowsum(dO ∘ O) = rowsum(P ∘ dP)
+  float *s_data = scratch.floats(kQueryTile * kKeyTile),
+        *dp_data = scratch.floats(kQueryTile * kKeyTile),
+        *kept_data = scratch.floats(kQueryTile * kKeyTile);
+  float* delta = scratch.floats(p.Tq);  // rowsum(dO ∘ O) = rowsum(P ∘ dP)
   for (int64_t i = 0; i < p.Tq; ++i)
     delta[i] = ConstMap(go + i * p.Dv, 1, p.Dv).cwiseProduct(ConstMap(o + i * p.Dv, 1, p.Dv)).sum();
   MutMap dq(g.dq + bh * p.Tq * p.D, p.Tq, p.D);
-  Mat s, dp, kept;
   for (int64_t j0 = 0; j0 < p.Tk; j0 += kKeyTile) {
     const int64_t cols = std::min(kKeyTile, p.Tk - j0);
     MutMap dk(g.dk + (bh * p.Tk + j0) * p.D, cols, p.D);
@@ -158,21 +222,27 @@ void backward_head(const Problem& p, int64_t b, int64_t h, const float* dout, co
     for (int64_t i0 = 0; i0 < p.Tq; i0 += kQueryTile) {
       const int64_t rows = std::min(kQueryTile, p.Tq - i0);
       if (p.last_key(i0 + rows - 1) < j0) continue;  // causal: this tile sees none of the keys
+      MutMap s(s_data, rows, cols), dp(dp_data, rows, cols), kept(kept_data, rows, cols);
       score_tile(p, b, h, i0, rows, j0, cols, s);
-      kept.resize(rows, cols);
-      for (int64_t r = 0; r < rows; ++r)
-        for (int64_t c = 0; c < cols; ++c) {
-          const float l = lse[bh * p.Tq + i0 + r];
-          const float pr = l == kNegInf ? 0.0f : std::exp(s(r, c) - l);
-          s(r, c) = pr;  // P
-          kept(r, c) = !p.dropout ? 1.0f : p.kept(b, h, i0 + r, j0 + c) ? p.keep_scale : 0.0f;
-        }
+      for (int64_t r = 0; r < rows; ++r) {  // P, from the row's log-sum-exp
+        const float l = lse[bh * p.Tq + i0 + r];
+        if (l == kNegInf)
+          s.row(r).setZero();
+        else
+          s.row(r) = (s.row(r).array() - l).exp().matrix();
+      }
       const ConstMap got(go + i0 * p.Dv, rows, p.Dv), qt(p.q_rows(b, h, i0), rows, p.D);
-      dv.noalias() += s.cwiseProduct(kept).transpose() * got;  // dV += dropout(P)ᵀ·dO
-      dp.noalias() = got * vt.transpose();                     // d dropout(P)
-      for (int64_t r = 0; r < rows; ++r)
-        for (int64_t c = 0; c < cols; ++c)  // dS = P ∘ (dP − δ), dP = dropout⁻(d dropout(P))
-          dp(r, c) = s(r, c) * (dp(r, c) * kept(r, c) - delta[i0 + r]);
+      dp.noalias() = got * vt.transpose();  // d dropout(P)
+      if (p.dropout) {
+        dropout_tile(p, b, h, i0, j0, kept);
+        dv.noalias() += s.cwiseProduct(kept).transpose() * got;  // dV += dropout(P)ᵀ·dO
+        dp.array() *= kept.array();                              // dP
+      } else {
+        dv.noalias() += s.transpose() * got;
+      }
+      // dS = P ∘ (dP − δ)
+      const Eigen::Map<const Eigen::VectorXf> row_delta(delta + i0, rows);
+      dp.array() = s.array() * (dp.array().colwise() - row_delta.array());
       dq.middleRows(i0, rows).noalias() += p.scale * (dp * kt);
       dk.noalias() += p.scale * (dp.transpose() * qt);
       if (g.dbias)
@@ -208,12 +278,15 @@ Tensor flash_attention(const Tensor& q, const Tensor& k, const Tensor& v, const 
   Tensor out = Tensor::empty({B, H, Tq, p->Dv});  // written in place, outside autograd
   Tensor lse = Tensor::empty({B, H, Tq});
   const int64_t q_tiles = (Tq + kQueryTile - 1) / kQueryTile;
+  {
+    const ThreadScratch scratch(forward_scratch(*p));
 #pragma omp parallel for schedule(dynamic)
-  for (int64_t t = 0; t < B * H * q_tiles; ++t) {
-    const int64_t bh = t / q_tiles, i0 = (t % q_tiles) * kQueryTile;
-    const int64_t rows = std::min(kQueryTile, Tq - i0);
-    forward_rows(*p, bh / H, bh % H, i0, rows, out.data<float>() + (bh * Tq + i0) * p->Dv,
-                 lse.data<float>() + bh * Tq + i0);
+    for (int64_t t = 0; t < B * H * q_tiles; ++t) {
+      const int64_t bh = t / q_tiles, i0 = (t % q_tiles) * kQueryTile;
+      const int64_t rows = std::min(kQueryTile, Tq - i0);
+      forward_rows(*p, bh / H, bh % H, i0, rows, out.data<float>() + (bh * Tq + i0) * p->Dv,
+                   lse.data<float>() + bh * Tq + i0, Carver{scratch.mine()});
+    }
   }
   std::vector<Tensor> inputs = {q, k, v};
   if (bias.defined()) inputs.push_back(bias);
@@ -234,13 +307,14 @@ Tensor flash_attention(const Tensor& q, const Tensor& k, const Tensor& v, const 
                   const bool serial_b = want_dbias && p->bias.sb == 0 && p->B > 1;
                   const bool serial_h = want_dbias && p->bias.sh == 0 && p->H > 1;
                   const int64_t nb = serial_b ? 1 : p->B, nh = serial_h ? 1 : p->H;
+                  const ThreadScratch scratch(backward_scratch(*p));
 #pragma omp parallel for schedule(dynamic)
                   for (int64_t t = 0; t < nb * nh; ++t)
                     for (int64_t b = serial_b ? 0 : t / nh; b < (serial_b ? p->B : t / nh + 1); ++b)
                       for (int64_t h = serial_h ? 0 : t % nh; h < (serial_h ? p->H : t % nh + 1);
                            ++h)
                         backward_head(*p, b, h, go.data<float>(), out_values.data<float>(),
-                                      lse.data<float>(), g);
+                                      lse.data<float>(), g, Carver{scratch.mine()});
                   std::vector<Tensor> grads = {dq, dk, dv};
                   if (bc.defined()) grads.push_back(dbias);
                   return grads;

@@ -44,7 +44,7 @@ class AdditiveAttention final : public AttentionSkeleton {
     // (B, H, Tq, 1, D) + (B, H, 1, Tk, D) -> (B, H, Tq, Tk, D); · v_h -> scores (B, H, Tq, Tk)
     Tensor energy = tanh(add(unsqueeze(qh, 3), unsqueeze(kh, 2)));
     Tensor scores = squeeze(matmul(energy, score_weight_.view({1, heads_, 1, D, 1})), 4);
-    Tensor p = softmax(scores, score_mask(qh, kh, ctx));
+    Tensor p = softmax(scores, visible_mask(qh, kh, ctx));
     return {matmul(dropout(p, dropout_, is_training()), vh), p.detach()};  // (B, H, Tq, D)
   }
 

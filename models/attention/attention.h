@@ -90,6 +90,8 @@ void check_attention_inputs(const Tensor& query, const Tensor& key, const Tensor
 // The additive mask (B or 1, 1, Tq, Tk) that ctx's causal flag and key padding imply, or an
 // undefined tensor when nothing is hidden.
 Tensor attention_mask(const AttentionContext& ctx, int64_t batch, int64_t tq, int64_t tk);
+// Its key padding part alone: (B, 1, 1, Tk), or undefined without key padding.
+Tensor padding_mask(const AttentionContext& ctx, int64_t batch, int64_t tk);
 
 }  // namespace heed
 

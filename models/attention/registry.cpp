@@ -58,20 +58,22 @@ void check_attention_inputs(const Tensor& q, const Tensor& k, const Tensor& v, i
   if (k.size(1) != v.size(1)) bad("key and value lengths differ");
 }
 
+Tensor padding_mask(const AttentionContext& ctx, int64_t batch, int64_t tk) {
+  if (!ctx.key_padding.defined()) return Tensor();
+  if (ctx.key_padding.dim() != 2 || ctx.key_padding.size(0) != batch ||
+      ctx.key_padding.size(1) != tk)
+    throw Error("attention: key_padding " + shape_str(ctx.key_padding.shape()) +
+                " does not match (batch " + std::to_string(batch) + ", keys " + std::to_string(tk) +
+                ")");
+  return key_padding_mask(ctx.key_padding);  // (B, 1, 1, Tk)
+}
+
 Tensor attention_mask(const AttentionContext& ctx, int64_t batch, int64_t tq, int64_t tk) {
-  Tensor mask;
-  if (ctx.causal) mask = causal_mask(tq, tk);  // with a cache, tk = query_offset + tq
-  if (ctx.key_padding.defined()) {
-    if (ctx.key_padding.dim() != 2 || ctx.key_padding.size(0) != batch ||
-        ctx.key_padding.size(1) != tk)
-      throw Error("attention: key_padding " + shape_str(ctx.key_padding.shape()) +
-                  " does not match (batch " + std::to_string(batch) + ", keys " +
-                  std::to_string(tk) + ")");
-    Tensor pad = key_padding_mask(ctx.key_padding);  // (B, 1, 1, Tk)
-    NoGradGuard no_grad;
-    mask = mask.defined() ? add(pad, mask) : pad;
-  }
-  return mask;
+  Tensor pad = padding_mask(ctx, batch, tk);
+  if (!ctx.causal) return pad;
+  Tensor causal = causal_mask(tq, tk);  // with a cache, tk = query_offset + tq
+  NoGradGuard no_grad;
+  return pad.defined() ? add(pad, causal) : causal;
 }
 
 }  // namespace heed

@@ -42,14 +42,21 @@ class AttentionSkeleton : public Attention {
   // heads: (B, H, Tq, D) -> (B, Tq, C).
   virtual Tensor output(const Tensor& heads) = 0;
   // Heads (k, v with the cache's keys) -> out (B, H, Tq, D) and weights (B, H, Tq, Tk) or
-  // undefined. Default: the shared core over score_bias and score_mask, scaled by scale_.
+  // undefined. Default: the tiled core (flash_attention) over score_bias and score_mask, scaled
+  // by scale_; the unfused core over visible_mask when ctx.need_weights asks for the weights or
+  // the keys are few (at most 128, where it is faster). The two agree within fp32 rounding,
+  // dropout included.
   virtual AttentionCoreOutput attend(const Tensor& qh, const Tensor& kh, const Tensor& vh,
                                      const AttentionContext& ctx);
   // Added to the scores, may be learned: broadcastable to (B, H, Tq, Tk). Default: none.
   virtual Tensor score_bias(const Tensor& qh, const Tensor& kh, const AttentionContext& ctx) const;
-  // Additive constant, 0 keeps and −inf hides: broadcastable to (B, H, Tq, Tk). Default: what
-  // ctx's causal flag and key padding imply (attention_mask).
+  // Additive constant, 0 keeps and −inf hides: broadcastable to (B, H, Tq, Tk), for what is
+  // hidden besides ctx's causal rule, which attend applies on top. Default: ctx's key padding.
+  // An override may include the causal rule too (topk does, to choose among visible keys).
   virtual Tensor score_mask(const Tensor& qh, const Tensor& kh, const AttentionContext& ctx) const;
+  // score_mask with ctx's causal rule added: everything a query may not see, for cores that
+  // take the whole rule as one mask.
+  Tensor visible_mask(const Tensor& qh, const Tensor& kh, const AttentionContext& ctx) const;
 
   const char* name_;
   int64_t d_model_, heads_;

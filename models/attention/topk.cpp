@@ -21,7 +21,8 @@ class TopkAttention final : public PackedAttention {
   // (B, H, Tq, Tk) additive: ctx's mask plus −inf on every key below the row's k-th best score.
   Tensor score_mask(const Tensor& qh, const Tensor& kh,
                     const AttentionContext& ctx) const override {
-    Tensor mask = PackedAttention::score_mask(qh, kh, ctx);  // causal and padding
+    // Chosen among the keys the query may see: causal and padding.
+    Tensor mask = attention_mask(ctx, qh.size(0), qh.size(2), kh.size(2));
     NoGradGuard no_grad;
     const float scale = 1.0f / std::sqrt(static_cast<float>(qh.size(3)));
     Tensor s = mul(matmul(qh.detach(), kh.detach().transpose(-1, -2)), scale);  // (B, H, Tq, Tk)

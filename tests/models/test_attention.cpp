@@ -159,6 +159,46 @@ TEST_P(AttentionVariantTest, BatchElementsDoNotInteract) {
   for (int64_t i = 0; i < T * C; ++i) EXPECT_NEAR(after[i], before[i], 1e-5);
 }
 
+// Asking for the weights switches the skeleton's variants from the tiled core to the unfused
+// one: nothing else may change, with causality, padding and dropout on.
+TEST_P(AttentionVariantTest, AskingForWeightsChangesNeitherOutputNorGradients) {
+  auto a = make(0.2f);
+  a->train();
+  const AttentionCapabilities caps = a->capabilities();
+  // Past 128 keys, where the tiled core takes over: four tiles of 64 in each direction.
+  for (int64_t t : {int64_t{200}}) {
+    Tensor x = seq(t, 1).set_requires_grad();
+    AttentionContext ctx = context(t);
+    ctx.causal = caps.causal;
+    if (caps.key_padding) {
+      std::vector<int64_t> pad(B * t, 0);
+      pad[B * t - 1] = pad[B * t - 2] = 1;  // the second example's last two keys
+      ctx.key_padding = Tensor::from_ints(pad, {B, t});
+    }
+    Tensor r = Tensor::randn({B, t, C}, 3);
+    auto run = [&](bool weights) {
+      a->zero_grad();
+      x.zero_grad();
+      manual_seed(5);
+      ctx.need_weights = weights;
+      Tensor out = a->forward(x, x, x, ctx).out;
+      out.backward(r);
+      std::vector<std::vector<float>> result = {out.to_vector(), x.grad().to_vector()};
+      for (const auto& [name, p] : a->named_parameters()) result.push_back(p.grad().to_vector());
+      return result;
+    };
+    const auto tiled = run(false), unfused = run(true);
+    for (std::size_t n = 0; n < tiled.size(); ++n)
+      for (std::size_t i = 0; i < tiled[n].size(); ++i)
+        ASSERT_NEAR(tiled[n][i], unfused[n][i], 2e-5 * (1 + std::abs(unfused[n][i])))
+            << "T " << t << ", "
+            << (n == 0   ? "output"
+                : n == 1 ? "input grad"
+                         : "parameter grad")
+            << " #" << n << ", element " << i;
+  }
+}
+
 TEST_P(AttentionVariantTest, MissingTreeIsAnErrorNamingTheVariant) {
   auto a = make();
   if (!a->capabilities().needs_tree) GTEST_SKIP() << "needs no tree";
