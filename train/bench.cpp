@@ -128,7 +128,8 @@ BenchResult run_bench(const BenchWorkload& w, const BenchOptions& opts) {
   if (opts.steps < 1 || opts.warmup < 0 || opts.threads < 1)
     throw ConfigError("bench: need steps >= 1, warmup >= 0 and threads >= 1");
   if (w.kind == "lm" && w.seq_len % 2 != 0)
-    throw ConfigError("bench: workload " + w.name + " needs an even sequence length");
+    throw ConfigError("bench: workload " + w.name + " needs an even sequence length (got " +
+                      std::to_string(w.seq_len) + ")");
   set_num_threads(opts.threads);
   // Three independent streams from one seed: initialization, dropout and data.
   seed_init(opts.seed);
@@ -147,6 +148,7 @@ BenchResult run_bench(const BenchWorkload& w, const BenchOptions& opts) {
   r.params = module.num_parameters();
   r.steps = opts.steps;
   r.warmup = opts.warmup;
+  r.seq_len = w.seq_len;
   r.tokens_per_step = w.batch * w.seq_len;
   Tensor loss;
   uint64_t os_allocations_before = 0;
@@ -183,18 +185,25 @@ nlohmann::json bench_json(const BenchResult& r) {
           {"steps", r.steps},
           {"warmup", r.warmup},
           {"tokens_per_step", r.tokens_per_step},
+          {"seq_len", r.seq_len},
           {"timed_os_allocations", r.timed_os_allocations},
           {"onednn", onednn_info()},
           {"heed_version", build_info().version},
           {"heed_commit", build_info().git_commit}};
 }
 
-int run_bench_command(const std::string& workload, const BenchOptions& opts, bool json) {
+BenchWorkload bench_workload(const std::string& name, const BenchOptions& opts) {
   const std::vector<BenchWorkload>& all = bench_workloads();
-  auto it = std::find_if(all.begin(), all.end(),
-                         [&](const BenchWorkload& w) { return w.name == workload; });
-  if (it == all.end()) throw ConfigError("bench: unknown workload '" + workload + "'");
-  BenchResult r = run_bench(*it, opts);
+  auto it =
+      std::find_if(all.begin(), all.end(), [&](const BenchWorkload& w) { return w.name == name; });
+  if (it == all.end()) throw ConfigError("bench: unknown workload '" + name + "'");
+  BenchWorkload w = *it;
+  if (opts.seq_len > 0) w.seq_len = opts.seq_len;
+  return w;
+}
+
+int run_bench_command(const std::string& workload, const BenchOptions& opts, bool json) {
+  BenchResult r = run_bench(bench_workload(workload, opts), opts);
   if (json) {
     std::printf("%s\n", bench_json(r).dump().c_str());
     return 0;

@@ -35,6 +35,7 @@ BenchBatch bench_batch(const BenchWorkload& w, Rng& rng);
 
 struct BenchOptions {
   int64_t steps = 60, warmup = 10;
+  int64_t seq_len = 0;  // in place of the workload's (0: keep it); lm workloads need it even
   int threads = 2;
   uint64_t seed = 0;
 };
@@ -42,13 +43,15 @@ struct BenchOptions {
 struct BenchResult {
   std::string workload;
   int threads = 0;
-  int64_t params = 0, steps = 0, warmup = 0, tokens_per_step = 0;
+  int64_t params = 0, steps = 0, warmup = 0, seq_len = 0, tokens_per_step = 0;
   double median_step_s = 0, min_step_s = 0, tokens_per_s = 0, final_loss = 0, peak_rss_mb = 0;
   // Buffers the caching allocator took from the OS during the timed steps (0 in steady state).
   uint64_t timed_os_allocations = 0;
   std::vector<double> step_s;  // every timed step, in order
 };
 
+// The named workload with opts' overrides (seq_len); an unknown name is a ConfigError.
+BenchWorkload bench_workload(const std::string& name, const BenchOptions& opts);
 // Builds the model (train mode) and AdamW, runs warmup + steps training steps and times each.
 BenchResult run_bench(const BenchWorkload& w, const BenchOptions& opts);
 // The JSON line compare.sh reads: the reference's fields plus heed's provenance.

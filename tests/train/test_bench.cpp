@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "train/bench.h"
+#include "train/config.h"
 
 namespace heed {
 namespace {
@@ -105,6 +106,29 @@ TEST(Bench, RunsTimedStepsAndReportsTheContractFields) {
     BenchResult again = run_bench(w, o);
     EXPECT_EQ(again.final_loss, r.final_loss);
   }
+}
+
+TEST(Bench, SeqLenReplacesTheWorkloadsLength) {
+  BenchOptions o;
+  o.seq_len = 6;
+  const BenchWorkload w = bench_workload("long-lm", o);
+  EXPECT_EQ(w.seq_len, 6);
+  EXPECT_EQ(bench_workload("long-lm", BenchOptions{}).seq_len, 512);
+  o.steps = 1;
+  o.warmup = 0;
+  o.threads = 1;
+  const BenchResult r = run_bench(w, o);
+  EXPECT_EQ(r.seq_len, 6);
+  EXPECT_EQ(r.tokens_per_step, 8 * 6);
+  o.seq_len = 7;  // the lm repeats its first half: odd lengths are refused, naming the length
+  try {
+    run_bench(bench_workload("long-lm", o), o);
+    FAIL() << "accepted an odd length";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("even sequence length (got 7)"), std::string::npos)
+        << e.what();
+  }
+  EXPECT_THROW(bench_workload("no-such", o), ConfigError);
 }
 
 TEST(Bench, RejectsBadOptions) {

@@ -32,6 +32,9 @@ Command add_bench_command(CLI::App& app) {
   cmd->add_option("--threads", args->opts.threads, "Threads for every kernel")
       ->capture_default_str()
       ->check(CLI::Range(1, 1024));
+  cmd->add_option("--seq-len", args->opts.seq_len,
+                  "Sequence length in place of the workload's (long-lm: even)")
+      ->check(CLI::Range(int64_t{2}, int64_t{1} << 20));
   cmd->add_option("--seed", args->opts.seed, "Seed for initialization, dropout and data")
       ->capture_default_str();
   cmd->add_flag("--json", args->json, "Print one JSON line (what compare.sh reads)");
