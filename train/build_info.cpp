@@ -5,9 +5,7 @@
 #ifndef HEED_VERSION
 #define HEED_VERSION "unknown"
 #endif
-#ifndef HEED_GIT_COMMIT
-#define HEED_GIT_COMMIT "unknown"
-#endif
+#include "train/git_commit.h"  // HEED_GIT_COMMIT, generated at every build
 #ifndef HEED_BUILD_TYPE
 #define HEED_BUILD_TYPE "unknown"
 #endif
