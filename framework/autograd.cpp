@@ -1,9 +1,11 @@
 #include "framework/autograd.h"
 
+#include <chrono>
 #include <unordered_map>
 #include <unordered_set>
 
 #include "framework/ops/elementwise.h"
+#include "framework/profile.h"
 
 namespace heed {
 namespace {
@@ -36,7 +38,10 @@ bool needs_grad(const std::vector<Tensor>& inputs) {
 }
 
 Tensor record(Tensor out, const char* name, std::vector<Tensor> inputs, BackwardFn backward) {
+  // Ops outside the graph (on detached tensors, under NoGradGuard) are parts of the op that
+  // calls them, or work between ops: their time goes to the next recorded op.
   if (!needs_grad(inputs)) return out;
+  profile_forward(name);  // the op's result is computed: its forward time ends here
   TensorImpl& o = out.impl();
   o.requires_grad = true;
   o.grad_fn = std::make_shared<Node>(name, std::move(inputs), std::move(backward));
@@ -110,6 +115,7 @@ void Tensor::backward(const Tensor& grad_output) const {
   std::unordered_map<TensorImpl*, Tensor> pending;
   pending[&root] = seed;
   NoGradGuard no_grad;
+  ProfileBackwardScope profiled;
   for (auto it = order.rbegin(); it != order.rend(); ++it) {
     // Drop our reference once visited, so activations are freed as backward proceeds.
     std::shared_ptr<TensorImpl> held = std::move(*it);
@@ -123,6 +129,8 @@ void Tensor::backward(const Tensor& grad_output) const {
       continue;
     }
     Node& node = *t->grad_fn;
+    const auto started =
+        profiling() ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point();
     std::vector<Tensor> grads = node.run(g);
     const std::vector<Tensor>& inputs = node.inputs();
     for (std::size_t i = 0; i < inputs.size() && i < grads.size(); ++i) {
@@ -142,6 +150,10 @@ void Tensor::backward(const Tensor& grad_output) const {
         add_(slot->second, grads[i]);
       }
     }
+    if (profiling())  // the node's backward and the summing of what it gave
+      profile_backward(
+          node.name(),
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
     node.release();
   }
 }

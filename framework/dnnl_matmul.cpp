@@ -7,6 +7,7 @@
 #include <oneapi/dnnl/dnnl.hpp>
 #include <utility>
 
+#include "framework/profile.h"
 #include "framework/runtime.h"
 
 namespace heed {
@@ -70,6 +71,7 @@ void dnnl_matmul(const Tensor& a, const Tensor& b, const Tensor& bias, const Ten
                  float scale) {
   // oneDNN 2.x and 3.x order a scale and a bias differently; nothing needs both, so allow one.
   if (scale != 1.0f && bias.defined()) throw Error("matmul: a scaled product takes no bias");
+  count_flops(2.0 * static_cast<double>(c.numel()) * static_cast<double>(a.shape().back()));
   std::vector<int64_t> key;
   key.reserve(32);
   key.push_back(a.dim());

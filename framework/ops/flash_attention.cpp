@@ -10,6 +10,7 @@
 
 #include "framework/autograd.h"
 #include "framework/ops/attention_core.h"
+#include "framework/profile.h"
 #include "framework/random.h"
 
 namespace heed {
@@ -154,6 +155,7 @@ void forward_rows(const Problem& p, int64_t b, int64_t h, int64_t i0, int64_t ro
   std::fill(m, m + rows, kNegInf);
   std::fill(l, l + rows, 0.0f);
   const int64_t key_end = p.last_key(i0 + rows - 1) + 1;  // causal: later tiles are all hidden
+  count_flops(2.0 * rows * key_end * (p.D + p.Dv));       // S = q·kᵀ and P·v
   for (int64_t j0 = 0; j0 < key_end; j0 += kKeyTile) {
     const int64_t cols = std::min(kKeyTile, key_end - j0);
     MutMap s(s_data, rows, cols);
@@ -214,6 +216,7 @@ void backward_head(const Problem& p, int64_t b, int64_t h, const float* dout, co
   for (int64_t i = 0; i < p.Tq; ++i)
     delta[i] = ConstMap(go + i * p.Dv, 1, p.Dv).cwiseProduct(ConstMap(o + i * p.Dv, 1, p.Dv)).sum();
   MutMap dq(g.dq + bh * p.Tq * p.D, p.Tq, p.D);
+  double tile_flops = 0;
   for (int64_t j0 = 0; j0 < p.Tk; j0 += kKeyTile) {
     const int64_t cols = std::min(kKeyTile, p.Tk - j0);
     MutMap dk(g.dk + (bh * p.Tk + j0) * p.D, cols, p.D);
@@ -222,6 +225,7 @@ void backward_head(const Problem& p, int64_t b, int64_t h, const float* dout, co
     for (int64_t i0 = 0; i0 < p.Tq; i0 += kQueryTile) {
       const int64_t rows = std::min(kQueryTile, p.Tq - i0);
       if (p.last_key(i0 + rows - 1) < j0) continue;  // causal: this tile sees none of the keys
+      tile_flops += 2.0 * rows * cols * (2 * p.D + 2 * p.Dv);  // dV, dP, dQ, dK (not S again)
       MutMap s(s_data, rows, cols), dp(dp_data, rows, cols), kept(kept_data, rows, cols);
       score_tile(p, b, h, i0, rows, j0, cols, s);
       for (int64_t r = 0; r < rows; ++r) {  // P, from the row's log-sum-exp
@@ -251,6 +255,7 @@ void backward_head(const Problem& p, int64_t b, int64_t h, const float* dout, co
             g.dbias[p.bias.offset(b, h, i0 + r, j0 + c)] += dp(r, c);
     }
   }
+  count_flops(tile_flops);
 }
 
 }  // namespace

@@ -1,0 +1,103 @@
+#include "framework/profile.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <unordered_map>
+
+namespace heed {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Profile {
+  bool on = false;
+  int in_backward = 0;  // depth of ProfileBackwardScope
+  Clock::time_point last;
+  // Keyed by the name's text: op names are string literals, but one name may appear in
+  // several translation units at different addresses.
+  std::unordered_map<std::string, OpTime> ops;
+
+  OpTime& row(const char* name) {
+    OpTime& r = ops[name];
+    if (r.name.empty()) r.name = name;
+    return r;
+  }
+};
+
+Profile& profile() {
+  static Profile p;
+  return p;
+}
+
+std::atomic<double> g_flops{0.0};
+
+}  // namespace
+
+void count_flops(double flops) {
+  g_flops.fetch_add(flops, std::memory_order_relaxed);
+}
+
+double flops_counted() {
+  return g_flops.load(std::memory_order_relaxed);
+}
+
+void profile_start() {
+  Profile& p = profile();
+  p.ops.clear();
+  p.on = true;
+  p.last = Clock::now();
+}
+
+void profile_stop() {
+  profile().on = false;
+}
+
+bool profiling() {
+  return profile().on;
+}
+
+void profile_forward(const char* name) {
+  Profile& p = profile();
+  if (!p.on || p.in_backward > 0) return;
+  const Clock::time_point now = Clock::now();
+  OpTime& r = p.row(name);
+  r.forward_s += std::chrono::duration<double>(now - p.last).count();
+  ++r.calls;
+  p.last = now;
+}
+
+void profile_phase(const char* name) {
+  Profile& p = profile();
+  if (!p.on) return;
+  const Clock::time_point now = Clock::now();
+  p.row(name).forward_s += std::chrono::duration<double>(now - p.last).count();
+  p.last = now;
+}
+
+void profile_backward(const char* name, double seconds) {
+  Profile& p = profile();
+  if (!p.on) return;
+  p.row(name).backward_s += seconds;
+}
+
+ProfileBackwardScope::ProfileBackwardScope() {
+  ++profile().in_backward;
+}
+
+ProfileBackwardScope::~ProfileBackwardScope() {
+  Profile& p = profile();
+  if (--p.in_backward == 0) p.last = Clock::now();
+}
+
+std::vector<OpTime> profile_table() {
+  std::vector<OpTime> rows;
+  for (const auto& [name, r] : profile().ops) rows.push_back(r);
+  std::sort(rows.begin(), rows.end(), [](const OpTime& a, const OpTime& b) {
+    const double ta = a.forward_s + a.backward_s, tb = b.forward_s + b.backward_s;
+    return ta != tb ? ta > tb : a.name < b.name;
+  });
+  return rows;
+}
+
+}  // namespace heed
