@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "framework/allocator.h"
+#include "framework/autograd.h"
 #include "framework/nn/init.h"
 #include "framework/ops.h"
 #include "framework/optim/adam.h"
@@ -41,6 +42,22 @@ double median_of(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   const std::size_t n = v.size();
   return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+// The machine's rate on one large fp32 matmul through oneDNN (1024 × 1024 × 1024, the current
+// threads), GFLOP/s: the median of 9 products after a warm-up one. The ceiling MFU refers to.
+double large_matmul_gflops() {
+  constexpr int64_t n = 1024;
+  const Tensor a = Tensor::randn({n, n}, 1), b = Tensor::randn({n, n}, 2);
+  NoGradGuard no_grad;
+  std::vector<double> s;
+  for (int i = 0; i < 10; ++i) {
+    const auto t0 = std::chrono::steady_clock::now();
+    matmul(a, b);
+    if (i > 0)
+      s.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  }
+  return 2.0 * n * n * n / median_of(s) / 1e9;
 }
 
 // The model behind a workload, with one forward signature for the timing loop.
@@ -152,44 +169,91 @@ BenchResult run_bench(const BenchWorkload& w, const BenchOptions& opts) {
   r.tokens_per_step = w.batch * w.seq_len;
   Tensor loss;
   uint64_t os_allocations_before = 0;
+  double flops_before = 0;
   for (int64_t step = 0; step < opts.warmup + opts.steps; ++step) {
-    if (step == opts.warmup) os_allocations_before = allocator_stats().os_allocations;
+    if (step == opts.warmup) {
+      os_allocations_before = allocator_stats().os_allocations;
+      flops_before = flops_counted();
+      if (opts.profile) profile_start();
+    }
     const auto t0 = std::chrono::steady_clock::now();
     BenchBatch batch = bench_batch(w, data_rng);
+    profile_phase("(batch)");
     Tensor logits = model.forward(batch);
     loss = cross_entropy(logits, batch.labels);  // mean over all B·T target tokens
     loss.backward();
     optimizer.step();
     optimizer.zero_grad();
+    profile_phase("(optimizer)");
     const double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (step >= opts.warmup) r.step_s.push_back(dt);
   }
+  profile_stop();
+  r.profile = profile_table();
+  r.gflop_per_step = (flops_counted() - flops_before) / 1e9 / static_cast<double>(opts.steps);
   r.timed_os_allocations = allocator_stats().os_allocations - os_allocations_before;
   r.median_step_s = median_of(r.step_s);
   r.min_step_s = *std::min_element(r.step_s.begin(), r.step_s.end());
   r.tokens_per_s = static_cast<double>(r.tokens_per_step) / r.median_step_s;
   r.final_loss = loss.item();
   r.peak_rss_mb = peak_rss_mb();
+  r.achieved_gflops = r.gflop_per_step / r.median_step_s;
+  r.matmul_gflops = large_matmul_gflops();
+  r.mfu = r.achieved_gflops / r.matmul_gflops;
   return r;
 }
 
 nlohmann::json bench_json(const BenchResult& r) {
-  return {{"workload", r.workload},
-          {"threads", r.threads},
-          {"median_step_s", round_to(r.median_step_s, 6)},
-          {"min_step_s", round_to(r.min_step_s, 6)},
-          {"tokens_per_s", round_to(r.tokens_per_s, 1)},
-          {"final_loss", round_to(r.final_loss, 5)},
-          {"peak_rss_mb", round_to(r.peak_rss_mb, 1)},
-          {"params", r.params},
-          {"steps", r.steps},
-          {"warmup", r.warmup},
-          {"tokens_per_step", r.tokens_per_step},
-          {"seq_len", r.seq_len},
-          {"timed_os_allocations", r.timed_os_allocations},
-          {"onednn", onednn_info()},
-          {"heed_version", build_info().version},
-          {"heed_commit", build_info().git_commit}};
+  nlohmann::json j = {{"workload", r.workload},
+                      {"threads", r.threads},
+                      {"median_step_s", round_to(r.median_step_s, 6)},
+                      {"min_step_s", round_to(r.min_step_s, 6)},
+                      {"tokens_per_s", round_to(r.tokens_per_s, 1)},
+                      {"final_loss", round_to(r.final_loss, 5)},
+                      {"peak_rss_mb", round_to(r.peak_rss_mb, 1)},
+                      {"params", r.params},
+                      {"steps", r.steps},
+                      {"warmup", r.warmup},
+                      {"tokens_per_step", r.tokens_per_step},
+                      {"gflop_per_step", round_to(r.gflop_per_step, 3)},
+                      {"achieved_gflops", round_to(r.achieved_gflops, 1)},
+                      {"matmul_gflops", round_to(r.matmul_gflops, 1)},
+                      {"mfu", round_to(r.mfu, 3)},
+                      {"seq_len", r.seq_len},
+                      {"timed_os_allocations", r.timed_os_allocations},
+                      {"onednn", onednn_info()},
+                      {"heed_version", build_info().version},
+                      {"heed_commit", build_info().git_commit}};
+  if (!r.profile.empty()) {
+    nlohmann::json rows = nlohmann::json::array();
+    const double steps = static_cast<double>(r.steps);
+    for (const OpTime& op : r.profile)
+      rows.push_back({{"op", op.name},
+                      {"forward_ms", round_to(op.forward_s / steps * 1e3, 3)},
+                      {"backward_ms", round_to(op.backward_s / steps * 1e3, 3)},
+                      {"calls", op.calls / r.steps}});
+    j["profile"] = rows;  // per step
+  }
+  return j;
+}
+
+// The per-op table of `heed bench --profile`: ms per step and share of the mean step.
+void print_profile(const BenchResult& r) {
+  double step_s = 0, ops_s = 0;
+  for (double s : r.step_s) step_s += s;
+  for (const OpTime& op : r.profile) ops_s += op.forward_s + op.backward_s;
+  const double steps = static_cast<double>(r.steps);
+  std::printf("\n  time per step by op (forward: since the previous op; backward: its node)\n");
+  std::printf("  %-28s %8s %10s %11s %9s %7s\n", "op", "calls", "forward ms", "backward ms",
+              "total ms", "share");
+  for (const OpTime& op : r.profile) {
+    const double total = op.forward_s + op.backward_s;
+    std::printf("  %-28s %8lld %10.2f %11.2f %9.2f %6.1f%%\n", op.name.c_str(),
+                static_cast<long long>(op.calls / r.steps), op.forward_s / steps * 1e3,
+                op.backward_s / steps * 1e3, total / steps * 1e3, 100 * total / step_s);
+  }
+  std::printf("  %-28s %8s %10s %11s %9.2f %6.1f%%\n", "(outside ops)", "", "", "",
+              (step_s - ops_s) / steps * 1e3, 100 * (step_s - ops_s) / step_s);
 }
 
 BenchWorkload bench_workload(const std::string& name, const BenchOptions& opts) {
@@ -222,6 +286,11 @@ int run_bench_command(const std::string& workload, const BenchOptions& opts, boo
       r.min_step_s * 1e3, r.tokens_per_s);
   std::printf("  final loss %.4f, peak RSS %.0f MB, %llu OS allocations in timed steps\n",
               r.final_loss, r.peak_rss_mb, static_cast<unsigned long long>(r.timed_os_allocations));
+  std::printf(
+      "  %.2f GFLOP/step (matmuls and attention tiles) at %.1f GFLOP/s: MFU %.1f%% of a "
+      "1024^3 matmul's %.1f GFLOP/s\n",
+      r.gflop_per_step, r.achieved_gflops, 100 * r.mfu, r.matmul_gflops);
+  if (!r.profile.empty()) print_profile(r);
   return 0;
 }
 

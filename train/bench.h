@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "framework/profile.h"
 #include "framework/random.h"
 #include "framework/tensor.h"
 
@@ -35,7 +36,8 @@ BenchBatch bench_batch(const BenchWorkload& w, Rng& rng);
 
 struct BenchOptions {
   int64_t steps = 60, warmup = 10;
-  int64_t seq_len = 0;  // in place of the workload's (0: keep it); lm workloads need it even
+  int64_t seq_len = 0;   // in place of the workload's (0: keep it); lm workloads need it even
+  bool profile = false;  // time each op kind during the timed steps (framework/profile.h)
   int threads = 2;
   uint64_t seed = 0;
 };
@@ -48,6 +50,11 @@ struct BenchResult {
   // Buffers the caching allocator took from the OS during the timed steps (0 in steady state).
   uint64_t timed_os_allocations = 0;
   std::vector<double> step_s;  // every timed step, in order
+  // Model FLOPs of a step (framework/profile.h's count: matmuls and attention tiles, forward
+  // and backward), what the median step achieves, and the machine's rate on one large oneDNN
+  // matmul (1024³, same threads, measured after the steps): mfu = achieved / matmul rate.
+  double gflop_per_step = 0, achieved_gflops = 0, matmul_gflops = 0, mfu = 0;
+  std::vector<OpTime> profile;  // with opts.profile: summed over the timed steps
 };
 
 // The named workload with opts' overrides (seq_len); an unknown name is a ConfigError.

@@ -108,6 +108,39 @@ TEST(Bench, RunsTimedStepsAndReportsTheContractFields) {
   }
 }
 
+TEST(Bench, ReportsFlopsMfuAndWithProfileTheTimePerOp) {
+  const BenchWorkload w = tiny("seq2seq", "copy");
+  BenchOptions o;
+  o.steps = 2;
+  o.warmup = 1;
+  o.threads = 1;
+  BenchResult r = run_bench(w, o);
+  EXPECT_TRUE(r.profile.empty());
+  EXPECT_FALSE(bench_json(r).contains("profile"));
+  EXPECT_GT(r.gflop_per_step, 0);
+  EXPECT_GT(r.matmul_gflops, 0);
+  EXPECT_DOUBLE_EQ(r.achieved_gflops, r.gflop_per_step / r.median_step_s);
+  EXPECT_DOUBLE_EQ(r.mfu, r.achieved_gflops / r.matmul_gflops);
+  for (const char* key : {"gflop_per_step", "achieved_gflops", "matmul_gflops", "mfu"})
+    EXPECT_TRUE(bench_json(r).contains(key)) << key;
+
+  o.profile = true;
+  BenchResult p = run_bench(w, o);
+  EXPECT_EQ(p.gflop_per_step, r.gflop_per_step);  // the same products, profiled or not
+  double ops_s = 0, step_s = 0;
+  bool linear = false;
+  for (const OpTime& op : p.profile) {
+    ops_s += op.forward_s + op.backward_s;
+    if (op.name == "linear") linear = op.calls > 0 && op.backward_s > 0;
+  }
+  for (double s : p.step_s) step_s += s;
+  EXPECT_TRUE(linear);
+  EXPECT_GT(ops_s, 0.5 * step_s);  // the ops account for most of the step, never more than it
+  EXPECT_LE(ops_s, step_s);
+  ASSERT_TRUE(bench_json(p).contains("profile"));
+  EXPECT_TRUE(bench_json(p)["profile"][0].contains("backward_ms"));
+}
+
 TEST(Bench, SeqLenReplacesTheWorkloadsLength) {
   BenchOptions o;
   o.seq_len = 6;

@@ -38,6 +38,9 @@ Command add_bench_command(CLI::App& app) {
   cmd->add_option("--seed", args->opts.seed, "Seed for initialization, dropout and data")
       ->capture_default_str();
   cmd->add_flag("--json", args->json, "Print one JSON line (what compare.sh reads)");
+  cmd->add_flag("--profile", args->opts.profile,
+                "Time each op kind during the timed steps and print the table (in --json: "
+                "\"profile\")");
   return {cmd, [args](const std::string&) {
             return run_bench_command(args->workload, args->opts, args->json);
           }};
