@@ -17,6 +17,19 @@ namespace {
 
 constexpr float kNegInf = -std::numeric_limits<float>::infinity();
 
+// dP = dropout⁻¹(d dropout(P)), in place on grad (both (B, H, Tq, Tk), contiguous), without
+// hashing the counters again: where dropped = P·mask/(1−p) is nonzero the element was kept.
+// Where it is zero but P was not, it was dropped; where P itself is zero the softmax backward
+// multiplies the element by P = 0, so zeroing it changes nothing. Same result as the kernel.
+void unmask_dropout_gradient(const Tensor& dropped, const Tensor& grad, float p) {
+  const float scale = 1.0f / (1.0f - p);
+  const float* d = dropped.data<float>();
+  float* g = grad.data<float>();
+  const int64_t n = grad.numel();
+#pragma omp parallel for simd schedule(static) if (n > 65536)
+  for (int64_t i = 0; i < n; ++i) g[i] = d[i] != 0.0f ? g[i] * scale : 0.0f;
+}
+
 }  // namespace
 
 Shape check_attention_core_inputs(const char* op, const Tensor& q, const Tensor& k, const Tensor& v,
@@ -49,7 +62,6 @@ AttentionCoreOutput scaled_dot_product_attention(const Tensor& q, const Tensor& 
   if (scale <= 0.0f) scale = 1.0f / std::sqrt(static_cast<float>(D));
 
   Tensor probs, dropped;
-  uint64_t seed = 0, base = 0;
   const bool use_dropout = training && dropout_p > 0.0f;
   Tensor out;
   {
@@ -64,8 +76,8 @@ AttentionCoreOutput scaled_dot_product_attention(const Tensor& q, const Tensor& 
     softmax_rows(scores.data<float>(), probs.data<float>(), B * H * Tq, Tk);
     dropped = probs;
     if (use_dropout) {
-      seed = global_rng().seed;
-      base = rng_reserve_batch(static_cast<uint64_t>(probs.numel()), B);
+      const uint64_t seed = global_rng().seed;
+      const uint64_t base = rng_reserve_batch(static_cast<uint64_t>(probs.numel()), B);
       dropped = Tensor::empty(score_shape);
       dropout_kernel(probs.data<float>(), dropped.data<float>(), probs.numel(), dropout_p, seed,
                      base);
@@ -75,7 +87,7 @@ AttentionCoreOutput scaled_dot_product_attention(const Tensor& q, const Tensor& 
   std::vector<Tensor> inputs = {q, k, v};
   if (bias.defined()) inputs.push_back(bias);
   out = record(out, "scaled_dot_product_attention", inputs,
-               [q, k, v, bias, probs, dropped, use_dropout, dropout_p, seed, base, scale,
+               [q, k, v, bias, probs, dropped, use_dropout, dropout_p, scale,
                 score_shape](const Tensor& g) -> std::vector<Tensor> {
                  // dV = P̃ᵀ·dO; dP̃ = dO·Vᵀ; dP = dropout⁻(dP̃); dS = P ⊙ (dP − rowsum(dP ⊙ P));
                  // dq = dS·k·scale; dk = dSᵀ·q·scale; dbias = dS summed to its shape.
@@ -83,9 +95,7 @@ AttentionCoreOutput scaled_dot_product_attention(const Tensor& q, const Tensor& 
                  Tensor gv, gq, gk, gb;
                  if (v.requires_grad()) gv = matmul(transpose(dropped, -1, -2), g);
                  Tensor dp = matmul(g, transpose(vd, -1, -2));  // contiguous (B, H, Tq, Tk)
-                 if (use_dropout)
-                   dropout_kernel(dp.data<float>(), dp.data<float>(), dp.numel(), dropout_p, seed,
-                                  base);
+                 if (use_dropout) unmask_dropout_gradient(dropped, dp, dropout_p);
                  Tensor ds = dp;  // the softmax backward reads each row of dP before writing it
                  const int64_t tk = score_shape[3];
                  softmax_rows_backward(probs.data<float>(), dp.data<float>(), ds.data<float>(),

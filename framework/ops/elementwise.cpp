@@ -1,10 +1,13 @@
 #include "framework/ops/elementwise.h"
 
 #include <Eigen/Core>
+#include <algorithm>
 #include <cmath>
+#include <memory>
 #include <numbers>
 #include <unsupported/Eigen/SpecialFunctions>
 
+#include "framework/allocator.h"
 #include "framework/autograd.h"
 #include "framework/ops/iter.h"
 #include "framework/ops/reduce.h"
@@ -286,7 +289,8 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
 
 // ---- dropout ----
 
-void dropout_kernel(const float* x, float* y, int64_t n, float p, uint64_t seed, uint64_t base) {
+void dropout_kernel(const float* x, float* y, int64_t n, float p, uint64_t seed, uint64_t base,
+                    uint8_t* kept) {
   // The test runs on the generator's integer bits so the loop vectorizes (no int -> float
   // conversion, no branch). It keeps exactly uniform01's mask: u = k·2⁻²⁴ with k an integer, and
   // p·2²⁴ is exact, so u < p  ⟺  k < p·2²⁴  ⟺  k < ⌈p·2²⁴⌉.
@@ -299,21 +303,54 @@ void dropout_kernel(const float* x, float* y, int64_t n, float p, uint64_t seed,
     const uint64_t sd = seed, b = base, th = threshold;
     const float sc = scale;
     // Element i reads and writes only index i, so in-place (y == x) is safe to vectorize.
+    if (kept == nullptr) {
 #pragma omp simd
-    for (int64_t i = s; i < e; ++i) {
-      const uint64_t k = mix64(sd, b + static_cast<uint64_t>(i)) >> 40;
-      ys[i] = k < th ? 0.0f : xs[i] * sc;
+      for (int64_t i = s; i < e; ++i) {
+        const uint64_t k = mix64(sd, b + static_cast<uint64_t>(i)) >> 40;
+        ys[i] = k < th ? 0.0f : xs[i] * sc;
+      }
+    } else {
+      uint8_t* ks = kept;
+#pragma omp simd
+      for (int64_t i = s; i < e; ++i) {
+        const uint64_t k = mix64(sd, b + static_cast<uint64_t>(i)) >> 40;
+        ks[i] = k >= th;
+        ys[i] = k < th ? 0.0f : xs[i] * sc;
+      }
     }
   });
 }
 
-namespace {
-Tensor dropout_apply(const Tensor& x, float p, uint64_t seed, uint64_t base) {
-  Tensor xc = x.is_contiguous() ? x : x.clone();
-  Tensor out = Tensor::empty(x.shape());
-  dropout_kernel(xc.data<float>(), out.data<float>(), out.numel(), p, seed, base);
-  return out;
+void dropout_backward_kernel(const float* g, const uint8_t* kept, float* out, int64_t n, float p) {
+  const float scale = 1.0f / (1.0f - p);
+  parallel_chunks(n, [&](int64_t s, int64_t e) {
+    const float* gs = g;
+    const uint8_t* ks = kept;
+    float* os = out;
+    const float sc = scale;
+#pragma omp simd
+    for (int64_t i = s; i < e; ++i) os[i] = ks[i] ? gs[i] * sc : 0.0f;
+  });
 }
+
+namespace {
+
+// One byte per element, from heed's allocator (so memory measurements count it).
+class ByteMask {
+ public:
+  explicit ByteMask(int64_t n)
+      : bytes_(static_cast<std::size_t>(std::max<int64_t>(n, 1))),
+        data_(static_cast<uint8_t*>(allocate(bytes_))) {}
+  ~ByteMask() { deallocate(data_, bytes_); }
+  ByteMask(const ByteMask&) = delete;
+  ByteMask& operator=(const ByteMask&) = delete;
+  uint8_t* data() const { return data_; }
+
+ private:
+  std::size_t bytes_;
+  uint8_t* data_;
+};
+
 }  // namespace
 
 Tensor dropout(const Tensor& x, float p, bool training) {
@@ -324,9 +361,19 @@ Tensor dropout(const Tensor& x, float p, bool training) {
   const uint64_t seed = global_rng().seed;
   const uint64_t base =
       rng_reserve_batch(static_cast<uint64_t>(x.numel()), x.dim() ? x.size(0) : 1);
-  Tensor out = dropout_apply(x, p, seed, base);
-  return record(out, "dropout", {x}, [p, seed, base](const Tensor& g) -> std::vector<Tensor> {
-    return {dropout_apply(g, p, seed, base)};
+  const Tensor xc = x.is_contiguous() ? x : x.clone();
+  Tensor out = Tensor::empty(x.shape());
+  // Backward reads the mask back rather than hashing every counter again: a byte per element
+  // against three 64-bit multiplies (which AVX2 has no instruction for).
+  std::shared_ptr<ByteMask> kept;
+  if (needs_grad({&x})) kept = std::make_shared<ByteMask>(x.numel());
+  dropout_kernel(xc.data<float>(), out.data<float>(), out.numel(), p, seed, base,
+                 kept ? kept->data() : nullptr);
+  return record(out, "dropout", {x}, [p, kept](const Tensor& g) -> std::vector<Tensor> {
+    const Tensor gc = g.is_contiguous() ? g : g.clone();
+    Tensor gx = Tensor::empty(g.shape());
+    dropout_backward_kernel(gc.data<float>(), kept->data(), gx.data<float>(), gx.numel(), p);
+    return {gx};
   });
 }
 

@@ -27,11 +27,15 @@ Tensor masked_fill(const Tensor& x, const Tensor& mask, float value);
 Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b);
 // Inverted dropout: zeroes each element with probability p and scales the rest by 1/(1-p).
 // The mask comes from the global counter-based generator (random.h), so it depends only on
-// (seed, counter), and backward recomputes it instead of storing it.
+// (seed, counter); backward reads it from a byte per element kept from the forward pass.
 Tensor dropout(const Tensor& x, float p, bool training);
 // The raw dropout kernel over n contiguous floats (y may be x): y[i] = 0 where
-// uniform01(seed, base + i) < p, else x[i] / (1 − p). Shared by dropout and the attention core.
-void dropout_kernel(const float* x, float* y, int64_t n, float p, uint64_t seed, uint64_t base);
+// uniform01(seed, base + i) < p, else x[i] / (1 − p); with `kept`, kept[i] = 1 where x[i] was
+// kept, else 0. Shared by dropout, the attention cores and their tests.
+void dropout_kernel(const float* x, float* y, int64_t n, float p, uint64_t seed, uint64_t base,
+                    uint8_t* kept = nullptr);
+// Its backward: out[i] = g[i] / (1 − p) where kept[i], else 0.
+void dropout_backward_kernel(const float* g, const uint8_t* kept, float* out, int64_t n, float p);
 
 inline Tensor operator+(const Tensor& a, const Tensor& b) {
   return add(a, b);

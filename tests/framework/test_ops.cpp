@@ -423,7 +423,41 @@ TEST(Ops, DropoutKernelKeepsUniform01sMask) {
     std::vector<float> in_place = x;
     dropout_kernel(in_place.data(), in_place.data(), n, p, 9, 1234);
     EXPECT_EQ(in_place, y);
+    // The kept bytes are the same mask, and the backward kernel applies it to a gradient.
+    std::vector<uint8_t> kept(n);
+    std::vector<float> with_mask(n), g(n), gx(n);
+    dropout_kernel(x.data(), with_mask.data(), n, p, 9, 1234, kept.data());
+    EXPECT_EQ(with_mask, y);
+    for (int64_t i = 0; i < n; ++i) g[i] = 0.25f - static_cast<float>(i % 5);
+    dropout_backward_kernel(g.data(), kept.data(), gx.data(), n, p);
+    for (int64_t i = 0; i < n; ++i) {
+      ASSERT_EQ(kept[i], uniform01(9, 1234 + i) < p ? 0 : 1) << "p " << p << " i " << i;
+      ASSERT_EQ(gx[i], kept[i] ? g[i] * scale : 0.0f) << "p " << p << " i " << i;
+    }
   }
+}
+
+TEST(Ops, DropoutBackwardAppliesTheForwardMask) {
+  // Zeros in x (as after a ReLU) must still pass their gradient where kept, so the mask cannot
+  // be read off the output.
+  const int64_t n = 1000;
+  const float p = 0.3f, scale = 1.0f / (1.0f - p);
+  std::vector<float> xs(n);
+  for (int64_t i = 0; i < n; ++i) xs[i] = i % 3 == 0 ? 0.0f : 0.01f * static_cast<float>(i);
+  Tensor x = Tensor::from_vector(xs, {10, 100}).set_requires_grad();
+  Tensor g = Tensor::randn({10, 100}, 3);
+  manual_seed(7);
+  dropout(x, p, true).backward(g);
+  manual_seed(7);  // the same counters on ones: 0 where dropped
+  const std::vector<float> mask = dropout(Tensor::ones({10, 100}), p, true).to_vector();
+  const std::vector<float> gx = x.grad().to_vector(), gs = g.to_vector();
+  int dropped_zeros = 0, kept_zeros = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    ASSERT_EQ(gx[i], mask[i] != 0.0f ? gs[i] * scale : 0.0f) << i;
+    if (xs[i] == 0.0f) (mask[i] != 0.0f ? kept_zeros : dropped_zeros)++;
+  }
+  EXPECT_GT(kept_zeros, 0);  // the case the mask must cover
+  EXPECT_GT(dropped_zeros, 0);
 }
 
 TEST(Ops, MatmulNogradFusesTheScaleExactly) {
