@@ -1,15 +1,20 @@
 // How the cost of one attention layer grows with sequence length: the time of forward+backward
 // (median of --reps repetitions, one warm-up) and its peak tensor memory, for mha on its default
-// tiled core (flash attention: never stores the T×T scores), mha-unfused (the unfused core with
-// its (B, H, T, T) scores, the path mha takes when its weights are asked for), window (fixed
-// width, linear in T) and linear (kernelized, linear in T), causal and not. mha-unfused stops at
-// --max-unfused (its scores alone take 4 GiB per tensor at T = 16384).
+// path (past 128 keys the tiled core, flash attention: never stores the T×T scores), mha-unfused
+// (the unfused core with its (B, H, T, T) scores, the path mha takes when its weights are asked
+// for), window (fixed width, linear in T) and linear (kernelized, linear in T), causal and not.
+// mha-unfused stops at --max-unfused (its scores alone take 4 GiB per tensor at T = 16384).
 // Prints a markdown table for docs/benchmarks.md. A plain program rather than a Google Benchmark
 // one: each row needs a memory figure measured around exactly one step.
 //
 //   build/bin/bench_attention_scaling [--threads 2] [--reps 5] [--batch 1] [--width 128]
 //                                     [--min-length 512] [--max-length 16384] [--max-unfused 4096]
 //                                     [--variant mha|mha-unfused|window|linear]
+//                                     [--unfused-max-keys N]
+//
+// The mha row runs the default path, which takes the unfused core up to 128 keys
+// (set_unfused_attention_max_keys); --unfused-max-keys 0 puts every length on the tiled core,
+// to compare the two cores at short lengths.
 //
 // Peak memory is the caching allocator's peak_bytes_in_use above what was in use before the
 // step (inputs and parameters): every tensor of forward and backward (activations kept for
@@ -38,7 +43,8 @@ const char* const kVariants[] = {"mha", "mha-unfused", "window", "linear"};
 
 struct Settings {
   int threads = 2, reps = 5;
-  std::string only;  // one row name, or all of kVariants
+  std::string only;               // one row name, or all of kVariants
+  int64_t unfused_max_keys = -1;  // the skeleton's switch to the tiled core; -1: the library's
   int64_t batch = 1, width = 128, min_length = 512, max_length = 16384, max_unfused = 4096;
 };
 
@@ -97,7 +103,8 @@ Settings parse(int argc, char** argv) {
     if (i + 1 >= argc) {
       std::fprintf(stderr,
                    "usage: %s [--threads N] [--reps N] [--batch N] [--width N] [--min-length N] "
-                   "[--max-length N] [--max-unfused N] [--variant ROW]\n",
+                   "[--max-length N] [--max-unfused N] [--variant ROW] "
+                   "[--unfused-max-keys N]\n",
                    argv[0]);
       std::exit(2);
     }
@@ -114,6 +121,8 @@ Settings parse(int argc, char** argv) {
       s.batch = std::max(1L, v);
     } else if (a == "--width") {
       s.width = std::max(0L, v);
+    } else if (a == "--unfused-max-keys") {
+      s.unfused_max_keys = std::max(0L, v);
     } else if (a == "--min-length") {
       s.min_length = std::max(1L, v);
     } else if (a == "--max-length") {
@@ -132,12 +141,20 @@ Settings parse(int argc, char** argv) {
 
 int main(int argc, char** argv) {
   const Settings s = parse(argc, argv);
+  if (!s.only.empty() &&
+      std::find(std::begin(kVariants), std::end(kVariants), s.only) == std::end(kVariants)) {
+    std::fprintf(stderr, "unknown --variant %s (mha, mha-unfused, window, linear)\n",
+                 s.only.c_str());
+    return 2;
+  }
+  if (s.unfused_max_keys >= 0) heed::set_unfused_attention_max_keys(s.unfused_max_keys);
   heed::set_num_threads(s.threads);
   std::printf("attention forward+backward, B=%lld, d_model=%lld, heads=%lld, window width=%lld\n",
               static_cast<long long>(s.batch), static_cast<long long>(kDModel),
               static_cast<long long>(kHeads), static_cast<long long>(s.width));
-  std::printf("threads %d, oneDNN %s, median of %d reps\n\n", heed::num_threads(),
-              heed::onednn_info(), s.reps);
+  std::printf("threads %d, oneDNN %s, median of %d reps, unfused core up to %lld keys\n\n",
+              heed::num_threads(), heed::onednn_info(), s.reps,
+              static_cast<long long>(heed::unfused_attention_max_keys()));
   std::printf("| variant | mask | T | time ms | × prev T | peak MiB | × prev T |\n");
   std::printf("|---|---|---|---|---|---|---|\n");
   for (const char* variant : kVariants)

@@ -93,6 +93,12 @@ Tensor attention_mask(const AttentionContext& ctx, int64_t batch, int64_t tq, in
 // Its key padding part alone: (B, 1, 1, Tk), or undefined without key padding.
 Tensor padding_mask(const AttentionContext& ctx, int64_t batch, int64_t tk);
 
+// The variants on the shared core (AttentionSkeleton's default attend) take the unfused core
+// for at most this many keys and the tiled one (flash_attention) above; default 128, where the
+// tiled one starts to be faster. Process-wide, for benchmarks and tests that compare the paths.
+void set_unfused_attention_max_keys(int64_t keys);
+int64_t unfused_attention_max_keys();
+
 }  // namespace heed
 
 #define HEED_REGISTER_ATTENTION(NAME, DESCRIPTION, CLASS)                           \

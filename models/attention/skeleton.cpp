@@ -30,33 +30,45 @@ void AttentionSkeleton::check_inputs(const Tensor& query, const Tensor& key, con
 AttentionCoreOutput AttentionSkeleton::attend(const Tensor& qh, const Tensor& kh, const Tensor& vh,
                                               const AttentionContext& ctx) {
   Tensor bias = score_bias(qh, kh, ctx);
-  // Only the unfused core has the (B, H, Tq, Tk) weights to return. Over at most two key tiles
-  // its scores are small and its batched oneDNN products beat the tiles' small Eigen ones (one
-  // mha layer, forward and backward, B = 64, 2 threads: 8.8 against 12.7 ms at T = 32, 60
-  // against 65 at T = 128, 215 against 165 at T = 256; bench_attention_scaling --batch 64).
-  constexpr int64_t kUnfusedMaxKeys = 128;
-  if (ctx.need_weights || kh.size(2) <= kUnfusedMaxKeys)
+  // Only the unfused core has the (B, H, Tq, Tk) weights to return.
+  if (ctx.need_weights || kh.size(2) <= unfused_attention_max_keys())
     return scaled_dot_product_attention(qh, kh, vh, bias, visible_mask(qh, kh, ctx), dropout_,
                                         is_training(), scale_);
   // The tiled core applies the causal rule itself, without a (Tq, Tk) mask, and skips the tiles
   // it hides entirely.
-  return {flash_attention(qh, kh, vh, bias, score_mask(qh, kh, ctx), dropout_, is_training(),
+  return {flash_attention(qh, kh, vh, bias, noncausal_mask(qh, kh, ctx), dropout_, is_training(),
                           scale_, ctx.causal),
           Tensor()};
+}
+
+namespace {
+// Over at most two key tiles the unfused core's scores are small and its batched oneDNN products
+// beat the tiles' small Eigen ones (one mha layer, forward and backward, B = 64, 2 threads: 8.8
+// against 12.7 ms at T = 32, 60 against 65 at T = 128, 215 against 165 at T = 256;
+// bench_attention_scaling --batch 64 --unfused-max-keys 0, docs/benchmarks.md).
+int64_t g_unfused_max_keys = 128;
+}  // namespace
+
+void set_unfused_attention_max_keys(int64_t keys) {
+  g_unfused_max_keys = keys;
+}
+
+int64_t unfused_attention_max_keys() {
+  return g_unfused_max_keys;
 }
 
 Tensor AttentionSkeleton::score_bias(const Tensor&, const Tensor&, const AttentionContext&) const {
   return Tensor();
 }
 
-Tensor AttentionSkeleton::score_mask(const Tensor& qh, const Tensor& kh,
-                                     const AttentionContext& ctx) const {
+Tensor AttentionSkeleton::noncausal_mask(const Tensor& qh, const Tensor& kh,
+                                         const AttentionContext& ctx) const {
   return padding_mask(ctx, qh.size(0), kh.size(2));
 }
 
 Tensor AttentionSkeleton::visible_mask(const Tensor& qh, const Tensor& kh,
                                        const AttentionContext& ctx) const {
-  Tensor mask = score_mask(qh, kh, ctx);
+  Tensor mask = noncausal_mask(qh, kh, ctx);
   if (!ctx.causal) return mask;
   Tensor causal = causal_mask(qh.size(2), kh.size(2));
   NoGradGuard no_grad;

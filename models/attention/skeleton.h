@@ -4,7 +4,7 @@
 //   attend (scores + bias + mask, softmax, dropout, · v) -> output projection -> weights
 //
 // A variant derives from AttentionSkeleton (or PackedAttention, for mha's projections) and
-// overrides only the step it changes: score_bias (alibi, relative), score_mask (topk, tree
+// overrides only the step it changes: score_bias (alibi, relative), noncausal_mask (topk, tree
 // variants), project (rotary, Luong, additive), attend (additive, linear, window) or
 // check_inputs (window, tree variants). The hooks run in the order above, once per forward.
 #pragma once
@@ -42,7 +42,7 @@ class AttentionSkeleton : public Attention {
   // heads: (B, H, Tq, D) -> (B, Tq, C).
   virtual Tensor output(const Tensor& heads) = 0;
   // Heads (k, v with the cache's keys) -> out (B, H, Tq, D) and weights (B, H, Tq, Tk) or
-  // undefined. Default: the tiled core (flash_attention) over score_bias and score_mask, scaled
+  // undefined. Default: the tiled core (flash_attention) over score_bias and noncausal_mask, scaled
   // by scale_; the unfused core over visible_mask when ctx.need_weights asks for the weights or
   // the keys are few (at most 128, where it is faster). The two agree within fp32 rounding,
   // dropout included.
@@ -53,8 +53,9 @@ class AttentionSkeleton : public Attention {
   // Additive constant, 0 keeps and −inf hides: broadcastable to (B, H, Tq, Tk), for what is
   // hidden besides ctx's causal rule, which attend applies on top. Default: ctx's key padding.
   // An override may include the causal rule too (topk does, to choose among visible keys).
-  virtual Tensor score_mask(const Tensor& qh, const Tensor& kh, const AttentionContext& ctx) const;
-  // score_mask with ctx's causal rule added: everything a query may not see, for cores that
+  virtual Tensor noncausal_mask(const Tensor& qh, const Tensor& kh,
+                                const AttentionContext& ctx) const;
+  // noncausal_mask with ctx's causal rule added: everything a query may not see, for cores that
   // take the whole rule as one mask.
   Tensor visible_mask(const Tensor& qh, const Tensor& kh, const AttentionContext& ctx) const;
 

@@ -19,8 +19,8 @@ class TopkAttention final : public PackedAttention {
 
  private:
   // (B, H, Tq, Tk) additive: ctx's mask plus −inf on every key below the row's k-th best score.
-  Tensor score_mask(const Tensor& qh, const Tensor& kh,
-                    const AttentionContext& ctx) const override {
+  Tensor noncausal_mask(const Tensor& qh, const Tensor& kh,
+                        const AttentionContext& ctx) const override {
     // Chosen among the keys the query may see: causal and padding.
     Tensor mask = attention_mask(ctx, qh.size(0), qh.size(2), kh.size(2));
     NoGradGuard no_grad;

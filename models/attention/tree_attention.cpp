@@ -28,8 +28,8 @@ void TreeAttention::check_inputs(const Tensor& query, const Tensor& key, const T
                 std::to_string(nodes) + ")");
 }
 
-Tensor TreeAttention::score_mask(const Tensor& qh, const Tensor&,
-                                 const AttentionContext& ctx) const {
+Tensor TreeAttention::noncausal_mask(const Tensor& qh, const Tensor&,
+                                     const AttentionContext& ctx) const {
   const int64_t B = qh.size(0), N = qh.size(2);
   Tensor mask = tree_relation_mask(*ctx.tree, allowed_);
   if (Tensor extra = attention_mask(ctx, B, N, N); extra.defined()) {

@@ -62,7 +62,8 @@ class TreeAttention : public PackedAttention {
   void check_inputs(const Tensor& query, const Tensor& key, const Tensor& value,
                     const AttentionContext& ctx) const override;
   // (B, 1, N, N): the relation mask plus ctx's.
-  Tensor score_mask(const Tensor& qh, const Tensor& kh, const AttentionContext& ctx) const override;
+  Tensor noncausal_mask(const Tensor& qh, const Tensor& kh,
+                        const AttentionContext& ctx) const override;
 
   uint32_t allowed_;  // relation_bit()s
 };

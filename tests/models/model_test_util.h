@@ -1,7 +1,9 @@
-// Helpers shared by the models/ tests: small model configs.
+// Helpers shared by the models/ tests: small model configs, the attention core in use.
 #pragma once
 
 #include <cstdint>
+
+#include "models/attention/attention.h"
 
 namespace heed::testing {
 
@@ -28,5 +30,20 @@ Config sized(int64_t vocab, const Width& w) {
   set_width(c, w);
   return c;
 }
+
+// While alive, the skeleton's variants take the unfused attention core up to `keys` keys (0: the
+// tiled core at every length); restores the previous limit.
+class UnfusedMaxKeys {
+ public:
+  explicit UnfusedMaxKeys(int64_t keys) : previous_(unfused_attention_max_keys()) {
+    set_unfused_attention_max_keys(keys);
+  }
+  ~UnfusedMaxKeys() { set_unfused_attention_max_keys(previous_); }
+  UnfusedMaxKeys(const UnfusedMaxKeys&) = delete;
+  UnfusedMaxKeys& operator=(const UnfusedMaxKeys&) = delete;
+
+ private:
+  int64_t previous_;
+};
 
 }  // namespace heed::testing

@@ -10,12 +10,15 @@
 #include "framework/random.h"
 #include "models/attention/attention.h"
 #include "models/attention/tree_attention.h"
+#include "tests/models/model_test_util.h"
 #include "tests/test_util.h"
 
 namespace heed {
 namespace {
 
 constexpr int64_t B = 2, T = 5, C = 8, H = 2;
+// Unfused-core limits that put the skeleton's variants on each core: the default, and 0 (tiled).
+constexpr int64_t kBothCores[] = {128, 0};
 
 std::vector<std::string> variant_names() {
   std::vector<std::string> names;
@@ -100,52 +103,61 @@ TEST_P(AttentionVariantTest, GradcheckCausalWithPaddingAndDropout) {
   EXPECT_TRUE(testing::passes_gradcheck(f, inputs));
 }
 
+// Both cores: the unfused one (the default at these few keys) and the tiled one.
 TEST_P(AttentionVariantTest, CausalOutputIgnoresTheFuture) {
   auto a = make();
   if (!a->capabilities().causal) GTEST_SKIP() << "not causal";
-  Tensor x = seq(T, 1);
-  AttentionContext ctx = context(T);
-  ctx.causal = true;
-  std::vector<float> before = a->forward(x, x, x, ctx).out.to_vector();
-  for (int64_t t = 0; t < T - 1; ++t) {
-    Tensor y = x.clone();
-    copy_(y.slice(1, t + 1, T), Tensor::randn({B, T - t - 1, C}, 100 + t));
-    std::vector<float> after = a->forward(y, y, y, ctx).out.to_vector();
-    for (int64_t b = 0; b < B; ++b)
-      for (int64_t s = 0; s <= t; ++s)
-        for (int64_t c = 0; c < C; ++c) {
-          int64_t i = (b * T + s) * C + c;
-          EXPECT_NEAR(after[i], before[i], 1e-5)
-              << "position " << s << " changed when inputs after " << t << " did";
-        }
+  for (int64_t max_keys : kBothCores) {
+    const testing::UnfusedMaxKeys core(max_keys);
+    Tensor x = seq(T, 1);
+    AttentionContext ctx = context(T);
+    ctx.causal = true;
+    std::vector<float> before = a->forward(x, x, x, ctx).out.to_vector();
+    for (int64_t t = 0; t < T - 1; ++t) {
+      Tensor y = x.clone();
+      copy_(y.slice(1, t + 1, T), Tensor::randn({B, T - t - 1, C}, 100 + t));
+      std::vector<float> after = a->forward(y, y, y, ctx).out.to_vector();
+      for (int64_t b = 0; b < B; ++b)
+        for (int64_t s = 0; s <= t; ++s)
+          for (int64_t c = 0; c < C; ++c) {
+            int64_t i = (b * T + s) * C + c;
+            EXPECT_NEAR(after[i], before[i], 1e-5)
+                << "position " << s << " changed when inputs after " << t << " did (unfused up to "
+                << max_keys << " keys)";
+          }
+    }
   }
 }
 
 TEST_P(AttentionVariantTest, PaddedKeysHaveNoInfluence) {
   auto a = make();
   if (!a->capabilities().key_padding) GTEST_SKIP() << "no key padding";
-  Tensor q = seq(3, 1), kv = seq(T, 2);
-  const bool cross = a->capabilities().cross;
-  if (!cross) q = kv;
-  Tensor pad = Tensor::from_ints({0, 0, 0, 1, 1, 0, 0, 0, 0, 1}, {B, T});
-  AttentionContext ctx = context(T);
-  ctx.key_padding = pad;
-  std::vector<float> before = a->forward(q, kv, kv, ctx).out.to_vector();
-  Tensor kv2 = kv.clone();
-  copy_(kv2.slice(0, 0, 1).slice(1, 3, 5), Tensor::randn({1, 2, C}, 7));
-  copy_(kv2.slice(0, 1, 2).slice(1, 4, 5), Tensor::randn({1, 1, C}, 8));
-  Tensor q2 = cross ? q : kv2;
-  std::vector<float> after = a->forward(q2, kv2, kv2, ctx).out.to_vector();
-  const int64_t tq = q.size(1);
-  for (int64_t b = 0; b < B; ++b)
-    for (int64_t s = 0; s < tq; ++s) {
-      if (!cross && ((b == 0 && s >= 3) || (b == 1 && s == 4)))
-        continue;  // padded queries may change
-      for (int64_t c = 0; c < C; ++c) {
-        int64_t i = (b * tq + s) * C + c;
-        EXPECT_NEAR(after[i], before[i], 1e-5) << "batch " << b << " query " << s;
+  for (int64_t max_keys : kBothCores) {
+    const testing::UnfusedMaxKeys core(max_keys);
+    Tensor q = seq(3, 1), kv = seq(T, 2);
+    const bool cross = a->capabilities().cross;
+    if (!cross) q = kv;
+    Tensor pad = Tensor::from_ints({0, 0, 0, 1, 1, 0, 0, 0, 0, 1}, {B, T});
+    AttentionContext ctx = context(T);
+    ctx.key_padding = pad;
+    std::vector<float> before = a->forward(q, kv, kv, ctx).out.to_vector();
+    Tensor kv2 = kv.clone();
+    copy_(kv2.slice(0, 0, 1).slice(1, 3, 5), Tensor::randn({1, 2, C}, 7));
+    copy_(kv2.slice(0, 1, 2).slice(1, 4, 5), Tensor::randn({1, 1, C}, 8));
+    Tensor q2 = cross ? q : kv2;
+    std::vector<float> after = a->forward(q2, kv2, kv2, ctx).out.to_vector();
+    const int64_t tq = q.size(1);
+    for (int64_t b = 0; b < B; ++b)
+      for (int64_t s = 0; s < tq; ++s) {
+        if (!cross && ((b == 0 && s >= 3) || (b == 1 && s == 4)))
+          continue;  // padded queries may change
+        for (int64_t c = 0; c < C; ++c) {
+          int64_t i = (b * tq + s) * C + c;
+          EXPECT_NEAR(after[i], before[i], 1e-5)
+              << "batch " << b << " query " << s << " (unfused up to " << max_keys << " keys)";
+        }
       }
-    }
+  }
 }
 
 TEST_P(AttentionVariantTest, BatchElementsDoNotInteract) {
@@ -166,7 +178,8 @@ TEST_P(AttentionVariantTest, AskingForWeightsChangesNeitherOutputNorGradients) {
   a->train();
   const AttentionCapabilities caps = a->capabilities();
   // Past 128 keys, where the tiled core takes over: four tiles of 64 in each direction.
-  for (int64_t t : {int64_t{200}}) {
+  {
+    const int64_t t = 200;
     Tensor x = seq(t, 1).set_requires_grad();
     AttentionContext ctx = context(t);
     ctx.causal = caps.causal;

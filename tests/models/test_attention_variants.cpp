@@ -13,6 +13,7 @@
 #include "framework/random.h"
 #include "models/attention/attention.h"
 #include "models/attention/positions.h"
+#include "tests/models/model_test_util.h"
 #include "tests/test_util.h"
 
 namespace heed {
@@ -547,13 +548,13 @@ class CachedDecoding : public ::testing::TestWithParam<std::string> {};
 
 // Feeding a sequence in pieces through ctx.cache, with query_offset at each piece's position,
 // gives the full causal pass's outputs: one token at a time, and in uneven chunks.
-TEST_P(CachedDecoding, MatchesTheFullCausalPass) {
-  auto a = make(GetParam());
+void check_cached_decoding(Attention& a, int64_t max_keys) {
+  const testing::UnfusedMaxKeys core(max_keys);
   const int64_t T = 9;
   Tensor x = Tensor::randn({2, T, C}, 1);
   AttentionContext full_ctx;
   full_ctx.causal = true;
-  std::vector<float> full = a->forward(x, x, x, full_ctx).out.to_vector();
+  std::vector<float> full = a.forward(x, x, x, full_ctx).out.to_vector();
   for (std::vector<int64_t> chunks :
        {std::vector<int64_t>(T, 1), std::vector<int64_t>{3, 1, 4, 1}}) {
     KVCache cache;
@@ -564,16 +565,23 @@ TEST_P(CachedDecoding, MatchesTheFullCausalPass) {
       ctx.causal = true;
       ctx.cache = &cache;
       ctx.query_offset = t;
-      std::vector<float> out = a->forward(piece, piece, piece, ctx).out.to_vector();
+      std::vector<float> out = a.forward(piece, piece, piece, ctx).out.to_vector();
       for (int64_t b = 0; b < 2; ++b)
         for (int64_t s = 0; s < n; ++s)
           for (int64_t c = 0; c < C; ++c)
             EXPECT_NEAR(out[(b * n + s) * C + c], full[(b * T + t + s) * C + c], 1e-5)
-                << "batch " << b << " position " << t + s << " (chunk of " << n << ")";
+                << "batch " << b << " position " << t + s << " (chunk of " << n
+                << ", unfused up to " << max_keys << " keys)";
       t += n;
     }
     EXPECT_EQ(cache.length(), T);
   }
+}
+
+TEST_P(CachedDecoding, MatchesTheFullCausalPass) {
+  auto a = make(GetParam());
+  for (int64_t max_keys : {128, 0})  // the unfused core (the default here), then the tiled one
+    check_cached_decoding(*a, max_keys);
 }
 
 INSTANTIATE_TEST_SUITE_P(Registry, CachedDecoding, ::testing::ValuesIn(cached_variants()),
