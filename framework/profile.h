@@ -4,8 +4,9 @@
 // Forward: an op calls record() once its result is computed, so the time since the previous
 // recorded op (or the last profile_phase()) is that op's forward time. Work between two recorded
 // ops (helpers on detached tensors, masks built without gradient, loops in a model's forward)
-// lands on the next one; call profile_phase() after such a stretch to give it a name of its own. Backward: the time of each
-// node's backward function, plus "(accumulate)" for summing gradients that meet at a tensor.
+// lands on the next one; call profile_phase() after such a stretch to give it a name of its own.
+// Backward: each node's backward function and the summing of the gradients it gives into those
+// already pending. The rest of backward (ordering the graph, leaves' .grad) is not timed.
 // Single-threaded callers only (the training loop); kernels may use threads inside an op.
 #pragma once
 
@@ -33,9 +34,10 @@ void profile_phase(const char* name);
 std::vector<OpTime> profile_table();
 
 // Floating-point operations of the products computed: every oneDNN matmul and the tiled
-// attention's tile products, 2·M·N·K each (the attention backward's recomputed scores are not
-// counted: model FLOPs, not hardware FLOPs). Counted always, from any thread; for the MFU of
-// `heed bench --json`.
+// attention's tile products, 2·M·N·K each, the attention backward's recomputed scores left out.
+// What is computed, so it depends on the path: the unfused core multiplies the causal half of
+// its scores too, the tiled one skips those tiles. Counted always, from any thread; for the MFU
+// of `heed bench --json`.
 void count_flops(double flops);
 double flops_counted();  // since the process started
 

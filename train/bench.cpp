@@ -167,6 +167,9 @@ BenchResult run_bench(const BenchWorkload& w, const BenchOptions& opts) {
   r.warmup = opts.warmup;
   r.seq_len = w.seq_len;
   r.tokens_per_step = w.batch * w.seq_len;
+  struct ProfileOff {  // profiling ends with this function, also when a step throws
+    ~ProfileOff() { profile_stop(); }
+  } profile_off;
   Tensor loss;
   uint64_t os_allocations_before = 0;
   double flops_before = 0;

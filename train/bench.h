@@ -36,7 +36,9 @@ BenchBatch bench_batch(const BenchWorkload& w, Rng& rng);
 
 struct BenchOptions {
   int64_t steps = 60, warmup = 10;
-  int64_t seq_len = 0;   // in place of the workload's (0: keep it); lm workloads need it even
+  // In place of the workload's length (0: keep it); lm workloads need it even. Applied by
+  // bench_workload, which run_bench_command calls; run_bench takes the workload as given.
+  int64_t seq_len = 0;
   bool profile = false;  // time each op kind during the timed steps (framework/profile.h)
   int threads = 2;
   uint64_t seed = 0;

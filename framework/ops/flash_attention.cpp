@@ -30,7 +30,7 @@ class ThreadScratch {
   explicit ThreadScratch(int64_t floats_per_thread)
       : per_thread_(floats_per_thread),
         buffer_(Tensor::empty({static_cast<int64_t>(omp_get_max_threads()), floats_per_thread})) {}
-  // The calling thread's slice; carve() hands out consecutive pieces of it.
+  // The calling thread's slice, handed out in consecutive pieces by a Carver.
   float* mine() const { return buffer_.data<float>() + omp_get_thread_num() * per_thread_; }
 
  private:
@@ -139,7 +139,8 @@ void dropout_tile(const Problem& p, int64_t b, int64_t h, int64_t i0, int64_t j0
       kept(r, c) = p.kept(b, h, i0 + r, j0 + c) ? p.keep_scale : 0.0f;
 }
 
-// Scratch floats forward_rows needs: a score tile, the accumulator, running max and sum.
+// Scratch floats forward_rows needs: a score tile, a dropout tile, the accumulator, running max
+// and sum.
 int64_t forward_scratch(const Problem& p) {
   return 2 * kQueryTile * kKeyTile + kQueryTile * p.Dv + 2 * kQueryTile;
 }
@@ -155,7 +156,8 @@ void forward_rows(const Problem& p, int64_t b, int64_t h, int64_t i0, int64_t ro
   std::fill(m, m + rows, kNegInf);
   std::fill(l, l + rows, 0.0f);
   const int64_t key_end = p.last_key(i0 + rows - 1) + 1;  // causal: later tiles are all hidden
-  count_flops(2.0 * rows * key_end * (p.D + p.Dv));       // S = q·kᵀ and P·v
+  // S = q·kᵀ and P·v over the keys visited (none when causality hides them all: Tk < Tq).
+  count_flops(2.0 * rows * std::max<int64_t>(key_end, 0) * (p.D + p.Dv));
   for (int64_t j0 = 0; j0 < key_end; j0 += kKeyTile) {
     const int64_t cols = std::min(kKeyTile, key_end - j0);
     MutMap s(s_data, rows, cols);
@@ -196,14 +198,14 @@ struct Grads {
   float *dq, *dk, *dv, *dbias;  // dbias: the bias's own layout (Broadcast4 offsets), or null
 };
 
-// Backward of one (b, h): every key tile against every query tile that sees it, recomputing P
-// from the saved log-sum-exps. dq, dk, dv of (b, h) are this call's alone; dbias elements are
-// shared only by (b, h) pairs the caller runs one after another.
 // Scratch floats backward_head needs: three tiles (P, dP, the dropout factors) and δ.
 int64_t backward_scratch(const Problem& p) {
   return 3 * kQueryTile * kKeyTile + p.Tq;
 }
 
+// Backward of one (b, h): every key tile against every query tile that sees it, recomputing P
+// from the saved log-sum-exps. dq, dk, dv of (b, h) are this call's alone; dbias elements are
+// shared only by (b, h) pairs the caller runs one after another.
 void backward_head(const Problem& p, int64_t b, int64_t h, const float* dout, const float* out,
                    const float* lse, const Grads& g, Carver scratch) {
   const int64_t bh = b * p.H + h;
