@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Two heed configurations side by side: builds (today's main against a change) or thread counts
-# of one build, on the reference workloads, alternating A and B in every round so that drift in
-# the machine's speed hits both alike.
+# of one build, on the reference workloads, alternating A and B (ABBA) so that drift in the
+# machine's speed hits both alike.
 #
 #   benchmarks/ab.sh --a PATH --b PATH [--a-threads N] [--b-threads N] [--rounds N] [--steps N]
 #                    [--warmup N] [WORKLOAD...]
@@ -67,11 +67,17 @@ run() {
   tail -n 1 "$out/stdout" >>"$out/$1.jsonl"
 }
 
+# Odd rounds run A first, even rounds B first (ABBA...), so neither side always runs second.
 for w in "${workloads[@]}"; do
   for r in $(seq "$rounds"); do
     echo "ab.sh: $w round $r/$rounds" >&2
-    run "a-$w" "$a" "$a_threads" "$w"
-    run "b-$w" "$b" "$b_threads" "$w"
+    if [ $((r % 2)) -eq 1 ]; then
+      run "a-$w" "$a" "$a_threads" "$w"
+      run "b-$w" "$b" "$b_threads" "$w"
+    else
+      run "b-$w" "$b" "$b_threads" "$w"
+      run "a-$w" "$a" "$a_threads" "$w"
+    fi
   done
 done
 
