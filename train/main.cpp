@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "framework/dist.h"
+#include "framework/runtime.h"
 #include "framework/tensor.h"
 #include "train/build_info.h"
 #include "train/cli/commands.h"
@@ -70,6 +71,7 @@ int run(const std::vector<Command>& commands, const std::string& command_line) {
 
 int main(int argc, char** argv) {
   using namespace heed;
+  prefer_short_spins(argv);
   CLI::App app{"heed: a small, fast C++ framework for training transformers"};
   app.set_version_flag("--version", std::string("heed ") + build_info().version);
   app.require_subcommand(1);

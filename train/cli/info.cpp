@@ -1,6 +1,7 @@
 // `heed info`: the build.
 #include <iostream>
 
+#include "framework/runtime.h"
 #include "train/build_info.h"
 #include "train/cli/commands.h"
 
@@ -15,7 +16,8 @@ Command add_info_command(CLI::App& app) {
                       << ")\n"
                       << "compiler: " << b.compiler << "\n"
                       << "oneDNN:   " << b.onednn << "\n"
-                      << "threads:  " << b.threads << "\n";
+                      << "threads:  " << b.threads << "\n"
+                      << "OpenMP waits: " << openmp_waits() << "\n";
             return 0;
           }};
 }
