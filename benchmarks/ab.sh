@@ -11,6 +11,7 @@
 # over the rounds, B/A, and the min-max of each, then the final losses of the last round (equal
 # when the two compute the same thing). The machine must be otherwise idle.
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/args.sh"
 
 usage() {
   sed -n '5,6p' "$0" | sed 's/^# \{0,3\}//' >&2
@@ -34,24 +35,14 @@ while [ $# -gt 0 ]; do
   esac
 done
 [ -n "$a" ] && [ -n "$b" ] || { echo "ab.sh: --a and --b are required" >&2; usage; }
-for n in "$a_threads" "$b_threads" "$rounds" "$steps" "$warmup"; do
-  [[ "$n" =~ ^[0-9]+$ ]] || { echo "ab.sh: '$n' is not a count" >&2; exit 2; }
-done
-if [ "$rounds" -lt 1 ] || [ "$steps" -lt 1 ] || [ "$a_threads" -lt 1 ] || [ "$b_threads" -lt 1 ]
-then
-  echo "ab.sh: --rounds, --steps and the thread counts must be at least 1" >&2
-  exit 2
-fi
+check_counts ab.sh "$a_threads" "$b_threads" "$rounds" "$steps" "$warmup"
+check_at_least_one ab.sh "--rounds, --steps and the thread counts" "$rounds" "$steps" \
+  "$a_threads" "$b_threads"
 for bin in "$a" "$b"; do
   [ -x "$bin" ] || { echo "ab.sh: no heed binary at $bin" >&2; exit 2; }
 done
-[ ${#workloads[@]} -gt 0 ] || workloads=(copy-tiny sort-small long-lm)
-for w in "${workloads[@]}"; do
-  case "$w" in
-    copy-tiny | sort-small | long-lm) ;;
-    *) echo "ab.sh: unknown workload '$w' (copy-tiny, sort-small, long-lm)" >&2; exit 2 ;;
-  esac
-done
+[ ${#workloads[@]} -gt 0 ] || workloads=("${heed_workloads[@]}")
+check_workloads ab.sh "${workloads[@]}"
 
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT

@@ -17,6 +17,7 @@
 # Needs /usr/bin/python3 with torch (Debian: apt-get install python3-torch libopenblas0-pthread).
 # The machine must be otherwise idle: never run it while a build runs.
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/args.sh"
 
 usage() {
   sed -n '4,5p' "$0" | sed 's/^# \{0,3\}//' >&2
@@ -39,20 +40,10 @@ while [ $# -gt 0 ]; do
     *) workloads+=("$1"); shift ;;
   esac
 done
-[ ${#workloads[@]} -gt 0 ] || workloads=(copy-tiny sort-small long-lm)
-for n in "$rounds" "$steps" "$warmup" "$threads"; do
-  [[ "$n" =~ ^[0-9]+$ ]] || { echo "compare.sh: '$n' is not a count" >&2; exit 2; }
-done
-if [ "$rounds" -lt 1 ] || [ "$steps" -lt 1 ] || [ "$threads" -lt 1 ]; then
-  echo "compare.sh: --rounds, --steps and --threads must be at least 1" >&2
-  exit 2
-fi
-for w in "${workloads[@]}"; do
-  case "$w" in
-    copy-tiny | sort-small | long-lm) ;;
-    *) echo "compare.sh: unknown workload '$w' (copy-tiny, sort-small, long-lm)" >&2; exit 2 ;;
-  esac
-done
+[ ${#workloads[@]} -gt 0 ] || workloads=("${heed_workloads[@]}")
+check_counts compare.sh "$rounds" "$steps" "$warmup" "$threads"
+check_at_least_one compare.sh "--rounds, --steps and --threads" "$rounds" "$steps" "$threads"
+check_workloads compare.sh "${workloads[@]}"
 
 py=/usr/bin/python3   # Debian's torch; another python3 on PATH may lack it
 reference="$root/benchmarks/torch_reference.py"

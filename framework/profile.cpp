@@ -23,6 +23,14 @@ struct Profile {
     if (r.name.empty()) r.name = name;
     return r;
   }
+  // Ends the forward stretch that began at `last`: its time goes to `name`'s row.
+  OpTime& end_stretch(const char* name) {
+    const Clock::time_point now = Clock::now();
+    OpTime& r = row(name);
+    r.forward_s += std::chrono::duration<double>(now - last).count();
+    last = now;
+    return r;
+  }
 };
 
 Profile& profile() {
@@ -59,20 +67,12 @@ bool profiling() {
 
 void profile_forward(const char* name) {
   Profile& p = profile();
-  if (!p.on || p.in_backward > 0) return;
-  const Clock::time_point now = Clock::now();
-  OpTime& r = p.row(name);
-  r.forward_s += std::chrono::duration<double>(now - p.last).count();
-  ++r.calls;
-  p.last = now;
+  if (p.on && p.in_backward == 0) ++p.end_stretch(name).calls;
 }
 
 void profile_phase(const char* name) {
   Profile& p = profile();
-  if (!p.on) return;
-  const Clock::time_point now = Clock::now();
-  p.row(name).forward_s += std::chrono::duration<double>(now - p.last).count();
-  p.last = now;
+  if (p.on) p.end_stretch(name);
 }
 
 void profile_backward(const char* name, double seconds) {

@@ -41,16 +41,12 @@ class ThreadScratch {
 // Consecutive pieces of one thread's slice.
 struct Carver {
   float* next;
-  MutMap matrix(int64_t rows, int64_t cols) {
-    MutMap m(next, rows, cols);
-    next += rows * cols;
-    return m;
-  }
   float* floats(int64_t n) {
     float* p = next;
     next += n;
     return p;
   }
+  MutMap matrix(int64_t rows, int64_t cols) { return MutMap(floats(rows * cols), rows, cols); }
 };
 
 // A tensor broadcast to (B, H, Tq, Tk), read in place: a dimension of size 1 has stride 0.

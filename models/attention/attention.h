@@ -92,6 +92,9 @@ void check_attention_inputs(const Tensor& query, const Tensor& key, const Tensor
 Tensor attention_mask(const AttentionContext& ctx, int64_t batch, int64_t tq, int64_t tk);
 // Its key padding part alone: (B, 1, 1, Tk), or undefined without key padding.
 Tensor padding_mask(const AttentionContext& ctx, int64_t batch, int64_t tk);
+// `mask` (undefined: nothing hidden) plus ctx's causal rule for tq queries and tk keys, when
+// ctx is causal.
+Tensor with_causal_rule(const Tensor& mask, const AttentionContext& ctx, int64_t tq, int64_t tk);
 
 // The variants on the shared core (AttentionSkeleton's default attend) take the unfused core
 // for at most this many keys and the tiled one (flash_attention) above; default 128, where the

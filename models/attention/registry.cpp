@@ -68,12 +68,15 @@ Tensor padding_mask(const AttentionContext& ctx, int64_t batch, int64_t tk) {
   return key_padding_mask(ctx.key_padding);  // (B, 1, 1, Tk)
 }
 
-Tensor attention_mask(const AttentionContext& ctx, int64_t batch, int64_t tq, int64_t tk) {
-  Tensor pad = padding_mask(ctx, batch, tk);
-  if (!ctx.causal) return pad;
+Tensor with_causal_rule(const Tensor& mask, const AttentionContext& ctx, int64_t tq, int64_t tk) {
+  if (!ctx.causal) return mask;
   Tensor causal = causal_mask(tq, tk);  // with a cache, tk = query_offset + tq
   NoGradGuard no_grad;
-  return pad.defined() ? add(pad, causal) : causal;
+  return mask.defined() ? add(mask, causal) : causal;
+}
+
+Tensor attention_mask(const AttentionContext& ctx, int64_t batch, int64_t tq, int64_t tk) {
+  return with_causal_rule(padding_mask(ctx, batch, tk), ctx, tq, tk);
 }
 
 }  // namespace heed

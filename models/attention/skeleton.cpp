@@ -1,6 +1,5 @@
 #include "models/attention/skeleton.h"
 
-#include "framework/autograd.h"
 #include "framework/ops/flash_attention.h"
 #include "models/attention/heads.h"
 
@@ -68,11 +67,7 @@ Tensor AttentionSkeleton::noncausal_mask(const Tensor& qh, const Tensor& kh,
 
 Tensor AttentionSkeleton::visible_mask(const Tensor& qh, const Tensor& kh,
                                        const AttentionContext& ctx) const {
-  Tensor mask = noncausal_mask(qh, kh, ctx);
-  if (!ctx.causal) return mask;
-  Tensor causal = causal_mask(qh.size(2), kh.size(2));
-  NoGradGuard no_grad;
-  return mask.defined() ? add(mask, causal) : causal;
+  return with_causal_rule(noncausal_mask(qh, kh, ctx), ctx, qh.size(2), kh.size(2));
 }
 
 }  // namespace heed
