@@ -1,12 +1,15 @@
 #include "framework/dnnl_matmul.h"
 
 #include <omp.h>
+#include <algorithm>
 #include <cstring>
 #include <map>
 #include <mutex>
 #include <oneapi/dnnl/dnnl.hpp>
 #include <utility>
 
+#include "framework/allocator.h"
+#include "framework/precision.h"
 #include "framework/profile.h"
 #include "framework/runtime.h"
 
@@ -38,18 +41,158 @@ Cache& cache() {
   return *c;
 }
 
-dnnl::memory::desc desc_of(const Tensor& t) {
-  return dnnl::memory::desc(dnnl::memory::dims(t.shape().begin(), t.shape().end()),
-                            dnnl::memory::data_type::f32,
-                            dnnl::memory::dims(t.strides().begin(), t.strides().end()));
+using DataType = dnnl::memory::data_type;
+
+// A product's operand as oneDNN reads it: the logical shape, the strides of its buffer, the
+// element type and the data.
+struct Operand {
+  Shape shape, strides;
+  DataType type = DataType::f32;
+  const void* data = nullptr;
+};
+
+Operand operand_of(const Tensor& t) {
+  return {t.shape(), t.strides(), DataType::f32, t.data<float>()};
+}
+
+dnnl::memory::desc desc_of(const Operand& o) {
+  return dnnl::memory::desc(dnnl::memory::dims(o.shape.begin(), o.shape.end()), o.type,
+                            dnnl::memory::dims(o.strides.begin(), o.strides.end()));
 }
 
 // Strides of dims of size 1 do not matter; normalizing them keeps the cache key stable.
-void append_layout(std::vector<int64_t>& key, const Tensor& t) {
-  for (std::size_t d = 0; d < t.shape().size(); ++d) {
-    key.push_back(t.shape()[d]);
-    key.push_back(t.shape()[d] == 1 ? 0 : t.strides()[d]);
+void append_layout(std::vector<int64_t>& key, const Operand& o) {
+  key.push_back(static_cast<int64_t>(o.type));
+  for (std::size_t d = 0; d < o.shape.size(); ++d) {
+    key.push_back(o.shape[d]);
+    key.push_back(o.shape[d] == 1 ? 0 : o.strides[d]);
   }
+}
+
+// The cached primitive for c = a @ b (+ bias) · scale with these layouts, created on first use;
+// throws dnnl::error when oneDNN has no kernel for them.
+Cached& primitive_for(const Operand& a, const Operand& b, const Operand& c, bool bias,
+                      float scale) {
+  std::vector<int64_t> key;
+  key.reserve(40);
+  key.push_back(static_cast<int64_t>(a.shape.size()));
+  append_layout(key, a);
+  append_layout(key, b);
+  append_layout(key, c);
+  key.push_back(bias ? 1 : 0);
+  uint32_t scale_bits;
+  std::memcpy(&scale_bits, &scale, sizeof scale_bits);
+  key.push_back(scale_bits);
+
+  Cache& cc = cache();
+  std::lock_guard<std::mutex> lock(cc.mutex);
+  auto it = cc.entries.find(key);
+  if (it != cc.entries.end()) return it->second;  // std::map: references stay valid
+  Cached entry;
+  entry.a = desc_of(a);
+  entry.b = desc_of(b);
+  entry.c = desc_of(c);
+  if (bias) {
+    dnnl::memory::dims bd(c.shape.size(), 1);
+    bd.back() = c.shape.back();
+    Shape bs = contiguous_strides(Shape(bd.begin(), bd.end()));
+    entry.bias = dnnl::memory::desc(bd, DataType::f32, dnnl::memory::dims(bs.begin(), bs.end()));
+  }
+  dnnl::matmul::desc d = bias ? dnnl::matmul::desc(entry.a, entry.b, entry.bias, entry.c)
+                              : dnnl::matmul::desc(entry.a, entry.b, entry.c);
+  dnnl::primitive_attr attr;
+  if (scale != 1.0f) attr.set_output_scales(0, {scale});
+  entry.primitive = dnnl::matmul(dnnl::matmul::primitive_desc(d, attr, cpu_engine()));
+  return cc.entries.emplace(std::move(key), std::move(entry)).first->second;
+}
+
+void execute(Cached& e, const Operand& a, const Operand& b, const Tensor& bias, const Tensor& c) {
+  dnnl::engine& eng = cpu_engine();
+  std::unordered_map<int, dnnl::memory> args = {
+      {DNNL_ARG_SRC, dnnl::memory(e.a, eng, const_cast<void*>(a.data))},
+      {DNNL_ARG_WEIGHTS, dnnl::memory(e.b, eng, const_cast<void*>(b.data))},
+      {DNNL_ARG_DST, dnnl::memory(e.c, eng, c.data<float>())}};
+  if (bias.defined()) args.emplace(DNNL_ARG_BIAS, dnnl::memory(e.bias, eng, bias.data<float>()));
+  e.primitive.execute(cpu_stream(), args);
+  cpu_stream().wait();
+}
+
+void fp32_matmul(const Tensor& a, const Tensor& b, const Tensor& bias, const Tensor& c,
+                 float scale) {
+  const Operand oa = operand_of(a), ob = operand_of(b);
+  Cached* e = nullptr;
+  try {
+    e = &primitive_for(oa, ob, operand_of(c), bias.defined(), scale);
+  } catch (const dnnl::error& err) {
+    throw Error("matmul: oneDNN rejected a " + shape_str(a.shape()) + " @ " + shape_str(b.shape()) +
+                " product (strides " + shape_str(a.strides()) + ", " + shape_str(b.strides()) +
+                "): " + err.what());
+  }
+  execute(*e, oa, ob, bias, c);
+}
+
+// t itself when its elements fill one dense block, row- or column-major in the last two dims
+// (a transposed weight is column-major), else a row-major copy. Converting such a block
+// element by element keeps t's strides valid for the result.
+Tensor dense_block(const Tensor& t) {
+  if (t.is_contiguous() || t.transpose(-1, -2).is_contiguous()) return t;
+  return t.clone();
+}
+
+// bf16 bits in a buffer from heed's allocator, freed with the product.
+class Bf16Buffer {
+ public:
+  explicit Bf16Buffer(int64_t n)
+      : bytes_(static_cast<std::size_t>(std::max<int64_t>(n, 1)) * sizeof(uint16_t)),
+        data_(static_cast<uint16_t*>(allocate(bytes_))) {}
+  ~Bf16Buffer() { deallocate(data_, bytes_); }
+  Bf16Buffer(const Bf16Buffer&) = delete;
+  Bf16Buffer& operator=(const Bf16Buffer&) = delete;
+  uint16_t* data() const { return data_; }
+
+ private:
+  std::size_t bytes_;
+  uint16_t* data_;
+};
+
+// t's values rounded to bf16, kept as fp32, in a tensor with t's dense layout.
+Tensor rounded_to_bf16(const Tensor& t) {
+  const Tensor d = dense_block(t);
+  Tensor r;
+  if (d.is_contiguous()) {
+    r = Tensor::empty(d.shape());
+  } else {
+    Shape swapped = d.shape();
+    std::swap(swapped[swapped.size() - 1], swapped[swapped.size() - 2]);
+    r = Tensor::empty(swapped).transpose(-1, -2);
+  }
+  round_to_bf16(d.data<float>(), r.data<float>(), d.numel());
+  return r;
+}
+
+// bf16 mode: both operands converted to bf16 buffers for oneDNN's bf16 kernels, fp32 output.
+// Without a kernel for this CPU or layout, the emulation: the operands rounded to bf16 values
+// in fp32 buffers, an fp32 product.
+void bf16_matmul(const Tensor& a, const Tensor& b, const Tensor& bias, const Tensor& c,
+                 float scale) {
+  if (bf16_native()) {
+    const Tensor da = dense_block(a), db = dense_block(b);
+    Bf16Buffer ba(da.numel()), bb(db.numel());
+    const Operand oa{da.shape(), da.strides(), DataType::bf16, ba.data()};
+    const Operand ob{db.shape(), db.strides(), DataType::bf16, bb.data()};
+    Cached* e = nullptr;
+    try {
+      e = &primitive_for(oa, ob, operand_of(c), bias.defined(), scale);
+    } catch (const dnnl::error&) {
+    }
+    if (e) {
+      convert_to_bf16(da.data<float>(), ba.data(), da.numel());
+      convert_to_bf16(db.data<float>(), bb.data(), db.numel());
+      execute(*e, oa, ob, bias, c);
+      return;
+    }
+  }
+  fp32_matmul(rounded_to_bf16(a), rounded_to_bf16(b), bias, c, scale);
 }
 
 }  // namespace
@@ -72,56 +215,30 @@ void dnnl_matmul(const Tensor& a, const Tensor& b, const Tensor& bias, const Ten
   // oneDNN 2.x and 3.x order a scale and a bias differently; nothing needs both, so allow one.
   if (scale != 1.0f && bias.defined()) throw Error("matmul: a scaled product takes no bias");
   count_flops(2.0 * static_cast<double>(c.numel()) * static_cast<double>(a.shape().back()));
-  std::vector<int64_t> key;
-  key.reserve(32);
-  key.push_back(a.dim());
-  append_layout(key, a);
-  append_layout(key, b);
-  append_layout(key, c);
-  key.push_back(bias.defined() ? 1 : 0);
-  uint32_t scale_bits;
-  std::memcpy(&scale_bits, &scale, sizeof scale_bits);
-  key.push_back(scale_bits);
+  if (matmul_precision() == Precision::kBf16)
+    bf16_matmul(a, b, bias, c, scale);
+  else
+    fp32_matmul(a, b, bias, c, scale);
+}
 
-  Cache& cc = cache();
-  std::unique_lock<std::mutex> lock(cc.mutex);
-  auto it = cc.entries.find(key);
-  if (it == cc.entries.end()) {
-    Cached entry;
-    entry.a = desc_of(a);
-    entry.b = desc_of(b);
-    entry.c = desc_of(c);
-    if (bias.defined()) {
-      dnnl::memory::dims bd(c.dim(), 1);
-      bd.back() = c.shape().back();
-      Shape bs = contiguous_strides(Shape(bd.begin(), bd.end()));
-      entry.bias = dnnl::memory::desc(bd, dnnl::memory::data_type::f32,
-                                      dnnl::memory::dims(bs.begin(), bs.end()));
-    }
+bool bf16_native() {
+  static const bool native = [] {
     try {
-      dnnl::matmul::desc d = bias.defined()
-                                 ? dnnl::matmul::desc(entry.a, entry.b, entry.bias, entry.c)
-                                 : dnnl::matmul::desc(entry.a, entry.b, entry.c);
-      dnnl::primitive_attr attr;
-      if (scale != 1.0f) attr.set_output_scales(0, {scale});
-      entry.primitive = dnnl::matmul(dnnl::matmul::primitive_desc(d, attr, cpu_engine()));
-    } catch (const dnnl::error& e) {
-      throw Error("matmul: oneDNN rejected a " + shape_str(a.shape()) + " @ " +
-                  shape_str(b.shape()) + " product (strides " + shape_str(a.strides()) + ", " +
-                  shape_str(b.strides()) + "): " + e.what());
+      const dnnl::memory::dims dims = {16, 16}, strides = {16, 1};
+      dnnl::memory::desc in(dims, DataType::bf16, strides), out(dims, DataType::f32, strides);
+      dnnl::matmul::primitive_desc(dnnl::matmul::desc(in, in, out), cpu_engine());
+      return true;
+    } catch (const dnnl::error&) {
+      return false;
     }
-    it = cc.entries.emplace(std::move(key), std::move(entry)).first;
-  }
-  Cached& e = it->second;
-  lock.unlock();
-  dnnl::engine& eng = cpu_engine();
-  std::unordered_map<int, dnnl::memory> args = {
-      {DNNL_ARG_SRC, dnnl::memory(e.a, eng, a.data<float>())},
-      {DNNL_ARG_WEIGHTS, dnnl::memory(e.b, eng, b.data<float>())},
-      {DNNL_ARG_DST, dnnl::memory(e.c, eng, c.data<float>())}};
-  if (bias.defined()) args.emplace(DNNL_ARG_BIAS, dnnl::memory(e.bias, eng, bias.data<float>()));
-  e.primitive.execute(cpu_stream(), args);
-  cpu_stream().wait();
+  }();
+  return native;
+}
+
+std::string bf16_info() {
+  return bf16_native() ? "native (oneDNN bf16 kernels)"
+                       : "emulated (oneDNN has no bf16 matmul for this CPU: operands rounded to "
+                         "bf16, multiplied in fp32)";
 }
 
 void dnnl_clear_cache() {

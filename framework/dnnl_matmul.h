@@ -12,6 +12,7 @@ namespace heed {
 //   extra pass over c and rounds as a separate multiply would. Not combined with a bias.
 // a and b may be any strided views whose last two dims have one unit stride (transposes as
 // strides cost nothing); batch dims of a or b may be 1 and are broadcast.
+// Under matmul_precision() bf16, a and b are read rounded to bf16 (framework/precision.h).
 void dnnl_matmul(const Tensor& a, const Tensor& b, const Tensor& bias, const Tensor& c,
                  float scale = 1.0f);
 // True when t's last two dims can be handed to oneDNN without a copy.

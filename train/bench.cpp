@@ -44,8 +44,9 @@ double median_of(std::vector<double> v) {
   return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
-// The machine's rate on one large fp32 matmul through oneDNN (1024 × 1024 × 1024, the current
-// threads), GFLOP/s: the median of 9 products after a warm-up one. The ceiling MFU refers to.
+// The machine's rate on one large matmul through oneDNN (1024 × 1024 × 1024, the current
+// threads and precision), GFLOP/s: the median of 9 products after a warm-up one. The ceiling MFU
+// refers to.
 double large_matmul_gflops() {
   constexpr int64_t n = 1024;
   const Tensor a = Tensor::randn({n, n}, 1), b = Tensor::randn({n, n}, 2);
@@ -148,6 +149,7 @@ BenchResult run_bench(const BenchWorkload& w, const BenchOptions& opts) {
     throw ConfigError("bench: workload " + w.name + " needs an even sequence length (got " +
                       std::to_string(w.seq_len) + ")");
   set_num_threads(opts.threads);
+  PrecisionScope precision(opts.precision);
   // Three independent streams from one seed: initialization, dropout and data.
   seed_init(opts.seed);
   manual_seed(mix64(opts.seed, 0xd50u));
@@ -162,6 +164,7 @@ BenchResult run_bench(const BenchWorkload& w, const BenchOptions& opts) {
   BenchResult r;
   r.workload = w.name;
   r.threads = num_threads();
+  r.precision = opts.precision;
   r.params = module.num_parameters();
   r.steps = opts.steps;
   r.warmup = opts.warmup;
@@ -209,6 +212,7 @@ BenchResult run_bench(const BenchWorkload& w, const BenchOptions& opts) {
 nlohmann::json bench_json(const BenchResult& r) {
   nlohmann::json j = {{"workload", r.workload},
                       {"threads", r.threads},
+                      {"precision", precision_name(r.precision)},
                       {"median_step_s", round_to(r.median_step_s, 6)},
                       {"min_step_s", round_to(r.min_step_s, 6)},
                       {"tokens_per_s", round_to(r.tokens_per_s, 1)},
@@ -277,11 +281,12 @@ int run_bench_command(const std::string& workload, const BenchOptions& opts, boo
   }
   BuildInfo b = build_info();
   std::printf(
-      "workload %s: %lld params, %lld target tokens/step, threads %d, heed %s (%s), "
-      "oneDNN %s\n",
+      "workload %s: %lld params, %lld target tokens/step, threads %d, %s products, heed %s "
+      "(%s), oneDNN %s\n",
       r.workload.c_str(), static_cast<long long>(r.params),
-      static_cast<long long>(r.tokens_per_step), r.threads, b.git_commit.c_str(),
-      b.build_type.c_str(), onednn_info());
+      static_cast<long long>(r.tokens_per_step), r.threads, precision_name(r.precision),
+      b.git_commit.c_str(), b.build_type.c_str(), onednn_info());
+  if (r.precision == Precision::kBf16) std::printf("  bf16 products: %s\n", bf16_info().c_str());
   std::printf(
       "  %lld timed steps after %lld warm-up: median %.1f ms, min %.1f ms, %.0f target "
       "tokens/s\n",

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "framework/precision.h"
 #include "framework/profile.h"
 #include "framework/random.h"
 #include "framework/tensor.h"
@@ -40,6 +41,7 @@ struct BenchOptions {
   // bench_workload, which run_bench_command calls; run_bench takes the workload as given.
   int64_t seq_len = 0;
   bool profile = false;  // time each op kind during the timed steps (framework/profile.h)
+  Precision precision = Precision::kFp32;  // of matrix products (framework/precision.h)
   int threads = 2;
   uint64_t seed = 0;
 };
@@ -47,6 +49,7 @@ struct BenchOptions {
 struct BenchResult {
   std::string workload;
   int threads = 0;
+  Precision precision = Precision::kFp32;
   int64_t params = 0, steps = 0, warmup = 0, seq_len = 0, tokens_per_step = 0;
   double median_step_s = 0, min_step_s = 0, tokens_per_s = 0, final_loss = 0, peak_rss_mb = 0;
   // Buffers the caching allocator took from the OS during the timed steps (0 in steady state).
@@ -54,7 +57,8 @@ struct BenchResult {
   std::vector<double> step_s;  // every timed step, in order
   // Model FLOPs of a step (framework/profile.h's count: matmuls and attention tiles, forward
   // and backward), what the median step achieves, and the machine's rate on one large oneDNN
-  // matmul (1024³, same threads, measured after the steps): mfu = achieved / matmul rate.
+  // matmul (1024³, same threads and precision, measured after the steps): mfu = achieved /
+  // matmul rate.
   double gflop_per_step = 0, achieved_gflops = 0, matmul_gflops = 0, mfu = 0;
   std::vector<OpTime> profile;  // with opts.profile: summed over the timed steps
 };

@@ -72,6 +72,7 @@ struct TrainConfig {
   double max_minutes = 0.0;               // 0: no time limit
   bool bucketing = true;                  // file tasks: batches of similar lengths
   std::string on_nonfinite = "stop";      // a non-finite loss/gradient: stop | skip the step
+  std::string precision = "fp32";         // of matrix products: fp32 | bf16 (framework/precision.h)
 };
 
 // Data-parallel training over MPI (docs/distributed.md); ignored by a single process.

@@ -144,6 +144,10 @@ void visit(V& v, TrainConfig& t) {
           "a step with a non-finite loss or gradient: stop (naming the parameter; the last "
           "checkpoint is kept) | skip (no update; counted as skipped_steps in metrics.jsonl)",
           OneOf{"stop", "skip"});
+  v.field("precision", t.precision,
+          "matrix products: fp32 | bf16 (operands rounded to bfloat16, fp32 sums; weights, "
+          "optimizer state, softmax, layernorm and loss stay fp32)",
+          OneOf{"fp32", "bf16"});
 }
 
 template <class V>

@@ -4,6 +4,7 @@
 
 #include "framework/io/checkpoint.h"
 #include "framework/nn/init.h"
+#include "framework/precision.h"
 
 namespace heed {
 namespace fs = std::filesystem;
@@ -44,6 +45,8 @@ LoadedRun load_run(const std::string& path) {
   for (const auto& [name, t] : ck.trainer_state)
     if (name == "step") run.step = t.to_ints().at(0);
   run.task = checkpoint_task(run.config, ck.metadata, run.checkpoint);
+  // Evaluated with the products it was trained with, as its training-time evaluations were.
+  set_matmul_precision(parse_precision(run.config.train.precision));
   seed_init(run.config.seed);
   run.model = make_task_model(run.config, *run.task);
   load_parameters_into(run.model->module().named_parameters(), ck.params,

@@ -15,6 +15,7 @@
 #include "framework/optim/clip.h"
 #include "framework/optim/schedule.h"
 #include "framework/optim/sgd.h"
+#include "framework/precision.h"
 #include "framework/random.h"
 #include "framework/runtime.h"
 #include "train/checkpoint_manager.h"
@@ -200,6 +201,7 @@ class Trainer {
 Trainer::Trainer(const Config& config, const TrainOptions& options)
     : config_(config), tc_(config.train), options_(options), config_yaml_(config_to_yaml(config)) {
   set_num_threads(static_cast<int>(config.threads));
+  set_matmul_precision(parse_precision(config.train.precision));
   dist::set_timeout(config.dist.timeout_s);
   if (distributed_) defer_stops();  // the ranks stop together, at a step's end
   task_ = make_config_task(config);

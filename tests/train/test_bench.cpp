@@ -141,6 +141,23 @@ TEST(Bench, ReportsFlopsMfuAndWithProfileTheTimePerOp) {
   EXPECT_TRUE(bench_json(p)["profile"][0].contains("backward_ms"));
 }
 
+TEST(Bench, PrecisionBf16RunsTheStepsWithBf16ProductsAndRestoresFp32) {
+  const BenchWorkload w = tiny("seq2seq", "copy");
+  BenchOptions o;
+  o.steps = 2;
+  o.warmup = 1;
+  o.threads = 1;
+  const BenchResult fp32 = run_bench(w, o);
+  o.precision = Precision::kBf16;
+  const BenchResult bf16 = run_bench(w, o);
+  EXPECT_EQ(matmul_precision(), Precision::kFp32) << "set for the bench only";
+  EXPECT_EQ(bench_json(fp32)["precision"], "fp32");
+  EXPECT_EQ(bench_json(bf16)["precision"], "bf16");
+  EXPECT_NE(bf16.final_loss, fp32.final_loss);  // same seed: only the products differ
+  EXPECT_NEAR(bf16.final_loss, fp32.final_loss, 0.05);
+  EXPECT_EQ(bf16.gflop_per_step, fp32.gflop_per_step);
+}
+
 TEST(Bench, SeqLenReplacesTheWorkloadsLength) {
   BenchOptions o;
   o.seq_len = 6;

@@ -10,6 +10,7 @@ namespace {
 struct BenchArgs {
   std::string workload;
   BenchOptions opts;
+  std::string precision = "fp32";
   bool json = false;
 };
 
@@ -37,11 +38,17 @@ Command add_bench_command(CLI::App& app) {
       ->check(CLI::Range(int64_t{2}, int64_t{1} << 20));
   cmd->add_option("--seed", args->opts.seed, "Seed for initialization, dropout and data")
       ->capture_default_str();
+  cmd->add_option("--precision", args->precision,
+                  "Matrix products: fp32 | bf16 (framework/precision.h; bf16 is emulated, and "
+                  "slower, where oneDNN has no bf16 kernels for the CPU)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"fp32", "bf16"}));
   cmd->add_flag("--json", args->json, "Print one JSON line (what compare.sh reads)");
   cmd->add_flag("--profile", args->opts.profile,
                 "Time each op kind during the timed steps and print the table (in --json: "
                 "\"profile\")");
   return {cmd, [args](const std::string&) {
+            args->opts.precision = parse_precision(args->precision);
             return run_bench_command(args->workload, args->opts, args->json);
           }};
 }

@@ -1,6 +1,7 @@
 // `heed info`: the build.
 #include <iostream>
 
+#include "framework/precision.h"
 #include "framework/runtime.h"
 #include "train/build_info.h"
 #include "train/cli/commands.h"
@@ -17,6 +18,7 @@ Command add_info_command(CLI::App& app) {
                       << "compiler: " << b.compiler << "\n"
                       << "oneDNN:   " << b.onednn << "\n"
                       << "threads:  " << b.threads << "\n"
+                      << "bf16 products: " << bf16_info() << "\n"
                       << "OpenMP waits: " << openmp_waits() << "\n";
             return 0;
           }};
