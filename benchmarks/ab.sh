@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Two heed configurations side by side: builds (today's main against a change) or thread counts
-# of one build, on the reference workloads, alternating A and B (ABBA) so that drift in the
-# machine's speed hits both alike.
+# Two heed configurations side by side: builds (today's main against a change), or thread counts
+# or product precisions (fp32 | bf16) of one build, on the reference workloads, alternating A
+# and B (ABBA) so that drift in the machine's speed hits both alike.
 #
-#   benchmarks/ab.sh --a PATH --b PATH [--a-threads N] [--b-threads N] [--rounds N] [--steps N]
-#                    [--warmup N] [WORKLOAD...]
+#   benchmarks/ab.sh --a PATH --b PATH [--a-threads N] [--b-threads N] [--a-precision P]
+#                    [--b-precision P] [--rounds N] [--steps N] [--warmup N] [WORKLOAD...]
 #
-# Defaults: 5 rounds, 20 timed steps after 3 warm-up steps, 2 threads for both, all three
+# Defaults: 5 rounds, 20 timed steps after 3 warm-up steps, 2 threads and fp32 for both, all three
 # workloads (copy-tiny sort-small long-lm). Prints per workload the median tokens/s of A and B
 # over the rounds, B/A, and the min-max of each, then the final losses of the last round (equal
 # when the two compute the same thing). The machine must be otherwise idle.
@@ -14,11 +14,11 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/args.sh"
 
 usage() {
-  sed -n '5,6p' "$0" | sed 's/^# \{0,3\}//' >&2
+  sed -n '6,7p' "$0" | sed 's/^# \{0,3\}//' >&2
   exit 2
 }
 
-a="" b="" a_threads=2 b_threads=2 rounds=5 steps=20 warmup=3
+a="" b="" a_threads=2 b_threads=2 a_precision=fp32 b_precision=fp32 rounds=5 steps=20 warmup=3
 workloads=()
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -26,6 +26,8 @@ while [ $# -gt 0 ]; do
     --b) b=${2:?--b needs a path}; shift 2 ;;
     --a-threads) a_threads=${2:?}; shift 2 ;;
     --b-threads) b_threads=${2:?}; shift 2 ;;
+    --a-precision) a_precision=${2:?}; shift 2 ;;
+    --b-precision) b_precision=${2:?}; shift 2 ;;
     --rounds) rounds=${2:?}; shift 2 ;;
     --steps) steps=${2:?}; shift 2 ;;
     --warmup) warmup=${2:?}; shift 2 ;;
@@ -38,6 +40,12 @@ done
 check_counts ab.sh "$a_threads" "$b_threads" "$rounds" "$steps" "$warmup"
 check_at_least_one ab.sh "--rounds, --steps and the thread counts" "$rounds" "$steps" \
   "$a_threads" "$b_threads"
+for p in "$a_precision" "$b_precision"; do
+  case "$p" in
+    fp32 | bf16) ;;
+    *) echo "ab.sh: precision '$p' is not fp32 or bf16" >&2; exit 2 ;;
+  esac
+done
 for bin in "$a" "$b"; do
   [ -x "$bin" ] || { echo "ab.sh: no heed binary at $bin" >&2; exit 2; }
 done
@@ -47,11 +55,12 @@ check_workloads ab.sh "${workloads[@]}"
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
-# run NAME BINARY THREADS WORKLOAD: one `heed bench --json` line appended to $out/NAME.jsonl.
+# run NAME BINARY THREADS PRECISION WORKLOAD: one `heed bench --json` line appended to
+# $out/NAME.jsonl.
 run() {
-  if ! "$2" bench --workload "$4" --threads "$3" --steps "$steps" --warmup "$warmup" --json \
-    >"$out/stdout" 2>"$out/stderr"; then
-    echo "ab.sh: failed: $2 bench --workload $4" >&2
+  if ! "$2" bench --workload "$5" --threads "$3" --precision "$4" --steps "$steps" \
+    --warmup "$warmup" --json >"$out/stdout" 2>"$out/stderr"; then
+    echo "ab.sh: failed: $2 bench --workload $5" >&2
     cat "$out/stderr" >&2
     exit 1
   fi
@@ -63,21 +72,21 @@ for w in "${workloads[@]}"; do
   for r in $(seq "$rounds"); do
     echo "ab.sh: $w round $r/$rounds" >&2
     if [ $((r % 2)) -eq 1 ]; then
-      run "a-$w" "$a" "$a_threads" "$w"
-      run "b-$w" "$b" "$b_threads" "$w"
+      run "a-$w" "$a" "$a_threads" "$a_precision" "$w"
+      run "b-$w" "$b" "$b_threads" "$b_precision" "$w"
     else
-      run "b-$w" "$b" "$b_threads" "$w"
-      run "a-$w" "$a" "$a_threads" "$w"
+      run "b-$w" "$b" "$b_threads" "$b_precision" "$w"
+      run "a-$w" "$a" "$a_threads" "$a_precision" "$w"
     fi
   done
 done
 
-python3 - "$out" "$rounds" "$a" "$a_threads" "$b" "$b_threads" "${workloads[@]}" <<'PY'
+python3 - "$out" "$rounds" "$a" "$a_threads" "$a_precision" "$b" "$b_threads" "$b_precision" \
+  "${workloads[@]}" <<'PY'
 import json, os, statistics, sys
 
-out, rounds, a, a_threads, b, b_threads, workloads = (sys.argv[1], sys.argv[2], sys.argv[3],
-                                                      sys.argv[4], sys.argv[5], sys.argv[6],
-                                                      sys.argv[7:])
+out, rounds, a, a_threads, a_precision, b, b_threads, b_precision = sys.argv[1:9]
+workloads = sys.argv[9:]
 
 
 def runs(name):
@@ -90,8 +99,8 @@ def commit(rs):
 
 
 first = runs("a-" + workloads[0]), runs("b-" + workloads[0])
-print(f"A: {a} ({commit(first[0])}), {a_threads} threads")
-print(f"B: {b} ({commit(first[1])}), {b_threads} threads")
+print(f"A: {a} ({commit(first[0])}), {a_threads} threads, {a_precision}")
+print(f"B: {b} ({commit(first[1])}), {b_threads} threads, {b_precision}")
 print(f"median target tokens/s over {rounds} alternating round(s)")
 print(f"{'workload':<11} {'A tok/s':>9} {'B tok/s':>9} {'B/A':>6}  {'A min-max':>15}  "
       f"{'B min-max':>15}  final loss A / B")

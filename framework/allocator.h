@@ -24,4 +24,22 @@ void allocator_release_cached();  // returns cached buffers to the OS
 // Restarts peak_bytes_in_use from the current bytes_in_use, to measure the peak of one phase.
 void allocator_reset_peak();
 
+// n values of a plain type T (masks, bf16 operands: what is not a float tensor) from this
+// allocator, so memory measurements count them; freed with the buffer.
+template <class T>
+class Buffer {
+ public:
+  explicit Buffer(int64_t n)
+      : bytes_(static_cast<std::size_t>(n > 0 ? n : 1) * sizeof(T)),
+        data_(static_cast<T*>(allocate(bytes_))) {}
+  ~Buffer() { deallocate(data_, bytes_); }
+  Buffer(const Buffer&) = delete;
+  Buffer& operator=(const Buffer&) = delete;
+  T* data() const { return data_; }
+
+ private:
+  std::size_t bytes_;
+  T* data_;
+};
+
 }  // namespace heed

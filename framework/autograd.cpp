@@ -37,6 +37,22 @@ bool needs_grad(const std::vector<Tensor>& inputs) {
   return false;
 }
 
+Node::Node(const char* name, const std::vector<Tensor>& inputs, BackwardFn backward)
+    : name_(name), backward_(std::move(backward)) {
+  edges_.reserve(inputs.size());
+  for (const Tensor& in : inputs) {
+    Edge e;
+    if (in.defined() && in.requires_grad()) {
+      if (in.is_leaf())
+        e.leaf = in.impl_ptr();
+      else
+        e.node = in.impl().grad_fn;
+      e.shape = in.shape();
+    }
+    edges_.push_back(std::move(e));
+  }
+}
+
 Tensor record(Tensor out, const char* name, std::vector<Tensor> inputs, BackwardFn backward) {
   // Ops outside the graph (on detached tensors, under NoGradGuard) are parts of the op that
   // calls them, or work between ops: their time goes to the next recorded op.
@@ -44,7 +60,7 @@ Tensor record(Tensor out, const char* name, std::vector<Tensor> inputs, Backward
   profile_forward(name);  // the op's result is computed: its forward time ends here
   TensorImpl& o = out.impl();
   o.requires_grad = true;
-  o.grad_fn = std::make_shared<Node>(name, std::move(inputs), std::move(backward));
+  o.grad_fn = std::make_shared<Node>(name, inputs, std::move(backward));
   return out;
 }
 
@@ -65,33 +81,46 @@ void accumulate_grad(TensorImpl& t, const Tensor& g) {
   add_(acc, g);
 }
 
-// Post-order DFS without recursion: a node is emitted after all nodes it depends on.
-// Holds shared pointers: releasing a node frees its inputs, which may be visited later.
-static std::vector<std::shared_ptr<TensorImpl>> topological_order(
-    const std::shared_ptr<TensorImpl>& root) {
-  std::vector<std::shared_ptr<TensorImpl>> order;
-  std::unordered_set<TensorImpl*> visited;
-  std::unordered_map<TensorImpl*, std::shared_ptr<TensorImpl>> keep;
-  std::vector<std::pair<TensorImpl*, std::size_t>> stack;  // (tensor, next input to visit)
+namespace {
+
+// Post-order DFS without recursion over the nodes that `root` depends on: a node is emitted after
+// all nodes it depends on, so the reverse order runs each node after every node that feeds it a
+// gradient. The order depends only on the graph.
+std::vector<std::shared_ptr<Node>> topological_order(const std::shared_ptr<Node>& root) {
+  std::vector<std::shared_ptr<Node>> order;
+  std::unordered_set<const Node*> visited;
+  std::vector<std::pair<const Node*, std::size_t>> stack;  // (node, next edge to visit)
+  std::unordered_map<const Node*, std::shared_ptr<Node>> owner;
+  owner[root.get()] = root;
   stack.emplace_back(root.get(), 0);
   visited.insert(root.get());
   while (!stack.empty()) {
-    auto& [t, next] = stack.back();
-    const Node* node = t->grad_fn.get();
-    if (node != nullptr && next < node->inputs().size()) {
-      const Tensor& in = node->inputs()[next++];
-      TensorImpl* child = in.defined() && in.requires_grad() ? in.impl_ptr().get() : nullptr;
-      if (child != nullptr && visited.insert(child).second) {
-        keep[child] = in.impl_ptr();
-        stack.emplace_back(child, 0);
+    auto& [node, next] = stack.back();
+    if (next < node->edges().size()) {
+      const std::shared_ptr<Node>& child = node->edges()[next++].node;
+      if (child != nullptr && visited.insert(child.get()).second) {
+        owner[child.get()] = child;
+        stack.emplace_back(child.get(), 0);
       }
       continue;
     }
-    order.push_back(t == root.get() ? root : keep.at(t));
+    order.push_back(std::move(owner.at(node)));
     stack.pop_back();
   }
-  return order;  // inputs before the tensors computed from them; root last
+  return order;  // inputs' nodes before the nodes computed from them; root last
 }
+
+// Adds `g` to the gradient waiting in `slot` (taking `g` itself when there is none yet).
+void add_pending(Tensor& slot, const Tensor& g) {
+  if (!slot.defined()) {
+    slot = g;
+    return;
+  }
+  if (!slot.is_contiguous() || slot.storage().use_count() > 1) slot = slot.clone();
+  add_(slot, g);
+}
+
+}  // namespace
 
 void Tensor::backward(const Tensor& grad_output) const {
   TensorImpl& root = impl();
@@ -107,47 +136,50 @@ void Tensor::backward(const Tensor& grad_output) const {
     throw Error("backward(): gradient shape " + shape_str(seed.shape()) +
                 " does not match output shape " + shape_str(shape()));
   }
-  if (root.grad_fn && root.grad_fn->released())
+  if (!root.grad_fn) {  // a leaf: its gradient is the seed
+    NoGradGuard no_grad;
+    accumulate_grad(root, seed);
+    return;
+  }
+  if (root.grad_fn->released())
     throw Error("backward(): this graph was already used by a previous backward()");
 
-  std::vector<std::shared_ptr<TensorImpl>> order = topological_order(impl_ptr());
-  // Gradients of non-leaf tensors live here only while needed, so memory is freed as we go.
-  std::unordered_map<TensorImpl*, Tensor> pending;
-  pending[&root] = seed;
+  std::vector<std::shared_ptr<Node>> order = topological_order(root.grad_fn);
+  // Gradients waiting for their node, and for their leaf, only while needed, so memory is
+  // freed as we go. A leaf's contributions are summed first and then added to its .grad, so
+  // accumulation over micro-batches adds one sum per backward.
+  std::unordered_map<const Node*, Tensor> pending;
+  std::unordered_map<TensorImpl*, Tensor> leaf_sums;
+  std::vector<std::shared_ptr<TensorImpl>> leaves;  // in the order their first gradient came
+  pending[root.grad_fn.get()] = seed;
   NoGradGuard no_grad;
   ProfileBackwardScope profiled;
   for (auto it = order.rbegin(); it != order.rend(); ++it) {
-    // Drop our reference once visited, so activations are freed as backward proceeds.
-    std::shared_ptr<TensorImpl> held = std::move(*it);
-    TensorImpl* t = held.get();
-    auto found = pending.find(t);
+    // Drop our reference once run, so what the node saved is freed as backward proceeds.
+    std::shared_ptr<Node> held = std::move(*it);
+    Node& node = *held;
+    auto found = pending.find(&node);
     if (found == pending.end()) continue;  // nothing flowed here
     Tensor g = std::move(found->second);
     pending.erase(found);
-    if (!t->grad_fn) {
-      accumulate_grad(*t, g);
-      continue;
-    }
-    Node& node = *t->grad_fn;
     const auto started =
         profiling() ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point();
     std::vector<Tensor> grads = node.run(g);
-    const std::vector<Tensor>& inputs = node.inputs();
-    for (std::size_t i = 0; i < inputs.size() && i < grads.size(); ++i) {
-      const Tensor& in = inputs[i];
-      if (!grads[i].defined() || !in.defined() || !in.requires_grad()) continue;
-      if (grads[i].shape() != in.shape())
+    const std::vector<Edge>& edges = node.edges();
+    for (std::size_t i = 0; i < edges.size() && i < grads.size(); ++i) {
+      const Edge& e = edges[i];
+      if (!grads[i].defined() || !e.defined()) continue;
+      if (e.leaf && !e.leaf->requires_grad) continue;  // frozen after the forward pass
+      if (grads[i].shape() != e.shape)
         throw Error(std::string("internal: backward of ") + node.name() +
                     " gave a gradient of shape " + shape_str(grads[i].shape()) + " for input " +
-                    std::to_string(i) + " of shape " + shape_str(in.shape()));
-      TensorImpl* key = in.impl_ptr().get();
-      auto slot = pending.find(key);
-      if (slot == pending.end()) {
-        pending.emplace(key, grads[i]);
+                    std::to_string(i) + " of shape " + shape_str(e.shape));
+      if (e.node) {
+        add_pending(pending[e.node.get()], grads[i]);
       } else {
-        if (!slot->second.is_contiguous() || slot->second.storage().use_count() > 1)
-          slot->second = slot->second.clone();
-        add_(slot->second, grads[i]);
+        Tensor& sum = leaf_sums[e.leaf.get()];
+        if (!sum.defined()) leaves.push_back(e.leaf);
+        add_pending(sum, grads[i]);
       }
     }
     if (profiling())  // the node's backward and the summing of what it gave
@@ -156,6 +188,8 @@ void Tensor::backward(const Tensor& grad_output) const {
           std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
     node.release();
   }
+  for (const std::shared_ptr<TensorImpl>& leaf : leaves)
+    accumulate_grad(*leaf, leaf_sums.at(leaf.get()));
 }
 
 }  // namespace heed

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <vector>
 
 #include "framework/tensor.h"
@@ -15,23 +16,35 @@ namespace heed {
 // has its input's shape. Runs under NoGradGuard.
 using BackwardFn = std::function<std::vector<Tensor>(const Tensor& grad_output)>;
 
+// Where one input of a node sends its gradient: the node that computed it, or, for a leaf that
+// requires a gradient (a parameter), the leaf itself. An edge holds no activation: a node keeps
+// alive only what its backward function captured, so an input that backward does not read (a
+// residual sum's, a dropout's) is freed as soon as the forward pass is done with it.
+struct Edge {
+  std::shared_ptr<Node> node;        // the input's grad_fn; null for a leaf
+  std::shared_ptr<TensorImpl> leaf;  // the leaf whose .grad receives the gradient; null for a node
+  Shape shape;                       // the input's shape, which its gradient must have
+  bool defined() const { return node != nullptr || leaf != nullptr; }
+};
+
 class Node {
  public:
-  Node(const char* name, std::vector<Tensor> inputs, BackwardFn backward)
-      : name_(name), inputs_(std::move(inputs)), backward_(std::move(backward)) {}
+  // One edge per input, in order; an input that is undefined or needs no gradient gets an
+  // empty edge, and backward's gradient for it is ignored.
+  Node(const char* name, const std::vector<Tensor>& inputs, BackwardFn backward);
   const char* name() const { return name_; }
-  const std::vector<Tensor>& inputs() const { return inputs_; }
+  const std::vector<Edge>& edges() const { return edges_; }
   std::vector<Tensor> run(const Tensor& grad_output) const { return backward_(grad_output); }
-  // Frees what backward captured (saved activations) once it has run.
+  // Frees what backward captured (saved activations) and the edges once it has run.
   void release() {
-    inputs_.clear();
+    edges_.clear();
     backward_ = nullptr;
   }
   bool released() const { return backward_ == nullptr; }
 
  private:
   const char* name_;
-  std::vector<Tensor> inputs_;
+  std::vector<Edge> edges_;
   BackwardFn backward_;
 };
 

@@ -139,22 +139,6 @@ Tensor dense_block(const Tensor& t) {
   return t.clone();
 }
 
-// bf16 bits in a buffer from heed's allocator, freed with the product.
-class Bf16Buffer {
- public:
-  explicit Bf16Buffer(int64_t n)
-      : bytes_(static_cast<std::size_t>(std::max<int64_t>(n, 1)) * sizeof(uint16_t)),
-        data_(static_cast<uint16_t*>(allocate(bytes_))) {}
-  ~Bf16Buffer() { deallocate(data_, bytes_); }
-  Bf16Buffer(const Bf16Buffer&) = delete;
-  Bf16Buffer& operator=(const Bf16Buffer&) = delete;
-  uint16_t* data() const { return data_; }
-
- private:
-  std::size_t bytes_;
-  uint16_t* data_;
-};
-
 // t's values rounded to bf16, kept as fp32, in a tensor with t's dense layout.
 Tensor rounded_to_bf16(const Tensor& t) {
   const Tensor d = dense_block(t);
@@ -177,7 +161,7 @@ void bf16_matmul(const Tensor& a, const Tensor& b, const Tensor& bias, const Ten
                  float scale) {
   if (bf16_native()) {
     const Tensor da = dense_block(a), db = dense_block(b);
-    Bf16Buffer ba(da.numel()), bb(db.numel());
+    Buffer<uint16_t> ba(da.numel()), bb(db.numel());
     const Operand oa{da.shape(), da.strides(), DataType::bf16, ba.data()};
     const Operand ob{db.shape(), db.strides(), DataType::bf16, bb.data()};
     Cached* e = nullptr;

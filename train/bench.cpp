@@ -150,6 +150,7 @@ BenchResult run_bench(const BenchWorkload& w, const BenchOptions& opts) {
                       std::to_string(w.seq_len) + ")");
   set_num_threads(opts.threads);
   PrecisionScope precision(opts.precision);
+  allocator_reset_peak();
   // Three independent streams from one seed: initialization, dropout and data.
   seed_init(opts.seed);
   manual_seed(mix64(opts.seed, 0xd50u));
@@ -203,6 +204,10 @@ BenchResult run_bench(const BenchWorkload& w, const BenchOptions& opts) {
   r.tokens_per_s = static_cast<double>(r.tokens_per_step) / r.median_step_s;
   r.final_loss = loss.item();
   r.peak_rss_mb = peak_rss_mb();
+  const AllocatorStats memory = allocator_stats();
+  r.peak_tensor_mb = static_cast<double>(memory.peak_bytes_in_use) / (1 << 20);
+  r.allocator_held_mb =
+      static_cast<double>(memory.bytes_in_use + memory.bytes_cached) / (1 << 20);
   r.achieved_gflops = r.gflop_per_step / r.median_step_s;
   r.matmul_gflops = large_matmul_gflops();
   r.mfu = r.achieved_gflops / r.matmul_gflops;
@@ -218,6 +223,8 @@ nlohmann::json bench_json(const BenchResult& r) {
                       {"tokens_per_s", round_to(r.tokens_per_s, 1)},
                       {"final_loss", round_to(r.final_loss, 5)},
                       {"peak_rss_mb", round_to(r.peak_rss_mb, 1)},
+                      {"peak_tensor_mb", round_to(r.peak_tensor_mb, 1)},
+                      {"allocator_held_mb", round_to(r.allocator_held_mb, 1)},
                       {"params", r.params},
                       {"steps", r.steps},
                       {"warmup", r.warmup},
@@ -292,8 +299,11 @@ int run_bench_command(const std::string& workload, const BenchOptions& opts, boo
       "tokens/s\n",
       static_cast<long long>(r.steps), static_cast<long long>(r.warmup), r.median_step_s * 1e3,
       r.min_step_s * 1e3, r.tokens_per_s);
-  std::printf("  final loss %.4f, peak RSS %.0f MB, %llu OS allocations in timed steps\n",
-              r.final_loss, r.peak_rss_mb, static_cast<unsigned long long>(r.timed_os_allocations));
+  std::printf(
+      "  final loss %.4f, peak RSS %.0f MB (heed's buffers: at most %.0f MB in use, %.0f MB held "
+      "at the end), %llu OS allocations in timed steps\n",
+      r.final_loss, r.peak_rss_mb, r.peak_tensor_mb, r.allocator_held_mb,
+      static_cast<unsigned long long>(r.timed_os_allocations));
   std::printf(
       "  %.2f GFLOP/step (matmuls and attention tiles) at %.1f GFLOP/s: MFU %.1f%% of a "
       "1024^3 matmul's %.1f GFLOP/s\n",

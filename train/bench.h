@@ -52,6 +52,10 @@ struct BenchResult {
   Precision precision = Precision::kFp32;
   int64_t params = 0, steps = 0, warmup = 0, seq_len = 0, tokens_per_step = 0;
   double median_step_s = 0, min_step_s = 0, tokens_per_s = 0, final_loss = 0, peak_rss_mb = 0;
+  // The most bytes heed's allocator had handed out at once (tensors and kernel scratch), and
+  // what it held in all, handed out or cached for reuse, at the end: the part of peak_rss_mb
+  // that is heed's own buffers.
+  double peak_tensor_mb = 0, allocator_held_mb = 0;
   // Buffers the caching allocator took from the OS during the timed steps (0 in steady state).
   uint64_t timed_os_allocations = 0;
   std::vector<double> step_s;  // every timed step, in order

@@ -1,8 +1,11 @@
 #include "framework/ops/attention_core.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
+#include <memory>
 
+#include "framework/allocator.h"
 #include "framework/autograd.h"
 #include "framework/ops/elementwise.h"
 #include "framework/ops/iter.h"
@@ -17,17 +20,28 @@ namespace {
 
 constexpr float kNegInf = -std::numeric_limits<float>::infinity();
 
-// dP = dropout⁻¹(d dropout(P)), in place on grad (both (B, H, Tq, Tk), contiguous), without
-// hashing the counters again: where dropped = P·mask/(1−p) is nonzero the element was kept.
-// Where it is zero but P was not, it was dropped; where P itself is zero the softmax backward
-// multiplies the element by P = 0, so zeroing it changes nothing. Same result as the kernel.
-void unmask_dropout_gradient(const Tensor& dropped, const Tensor& grad, float p) {
+// P̃ = dropout(P) again from P and the kept mask, for backward: the same products as the
+// forward's dropout_kernel (P·1/(1−p) where kept), so the same bits.
+Tensor redo_dropout(const Tensor& probs, const Buffer<uint8_t>& kept, float p) {
+  Tensor dropped = Tensor::empty(probs.shape());
+  dropout_backward_kernel(probs.data<float>(), kept.data(), dropped.data<float>(), probs.numel(),
+                          p);
+  return dropped;
+}
+
+// dP = dropout⁻¹(d dropout(P)), in place on grad (both (B, H, Tq, Tk), contiguous). Zero where
+// dropped, and also where P itself is zero (the softmax backward multiplies the element by
+// P = 0, so zeroing it changes nothing): the rule that read the mask off P̃ ≠ 0, kept so that
+// results stay bit for bit those of the dropout kernel's own backward.
+void unmask_dropout_gradient(const Tensor& probs, const Buffer<uint8_t>& kept, const Tensor& grad,
+                             float p) {
   const float scale = 1.0f / (1.0f - p);
-  const float* d = dropped.data<float>();
+  const float* pr = probs.data<float>();
+  const uint8_t* k = kept.data();
   float* g = grad.data<float>();
   const int64_t n = grad.numel();
 #pragma omp parallel for simd schedule(static) if (n > 65536)
-  for (int64_t i = 0; i < n; ++i) g[i] = d[i] != 0.0f ? g[i] * scale : 0.0f;
+  for (int64_t i = 0; i < n; ++i) g[i] = k[i] && pr[i] != 0.0f ? g[i] * scale : 0.0f;
 }
 
 }  // namespace
@@ -61,8 +75,12 @@ AttentionCoreOutput scaled_dot_product_attention(const Tensor& q, const Tensor& 
   const int64_t B = q.size(0), H = q.size(1), Tq = q.size(2), Tk = k.size(2), D = q.size(3);
   if (scale <= 0.0f) scale = 1.0f / std::sqrt(static_cast<float>(D));
 
-  Tensor probs, dropped;
+  // Backward keeps P and, with dropout, a byte per score saying whether it was kept: P̃ is
+  // made again when needed, rather than held from forward to backward (4 bytes per score).
+  Tensor probs;
+  std::shared_ptr<Buffer<uint8_t>> kept;
   const bool use_dropout = training && dropout_p > 0.0f;
+  const bool recording = needs_grad({&q, &k, &v, &bias});
   Tensor out;
   {
     NoGradGuard no_grad;
@@ -74,28 +92,32 @@ AttentionCoreOutput scaled_dot_product_attention(const Tensor& q, const Tensor& 
     if (mask.defined()) add_(scores, mask.detach());
     probs = scores;
     softmax_rows(scores.data<float>(), probs.data<float>(), B * H * Tq, Tk);
-    dropped = probs;
+    Tensor dropped = probs;
     if (use_dropout) {
       const uint64_t seed = global_rng().seed;
       const uint64_t base = rng_reserve_batch(static_cast<uint64_t>(probs.numel()), B);
       dropped = Tensor::empty(score_shape);
+      if (recording) kept = std::make_shared<Buffer<uint8_t>>(probs.numel());
       dropout_kernel(probs.data<float>(), dropped.data<float>(), probs.numel(), dropout_p, seed,
-                     base);
+                     base, kept ? kept->data() : nullptr);
     }
     out = matmul(dropped, vd);  // (B, H, Tq, Dv)
   }
   std::vector<Tensor> inputs = {q, k, v};
   if (bias.defined()) inputs.push_back(bias);
   out = record(out, "scaled_dot_product_attention", inputs,
-               [q, k, v, bias, probs, dropped, use_dropout, dropout_p, scale,
+               [q, k, v, bias, probs, kept, dropout_p, scale,
                 score_shape](const Tensor& g) -> std::vector<Tensor> {
                  // dV = P̃ᵀ·dO; dP̃ = dO·Vᵀ; dP = dropout⁻(dP̃); dS = P ⊙ (dP − rowsum(dP ⊙ P));
                  // dq = dS·k·scale; dk = dSᵀ·q·scale; dbias = dS summed to its shape.
                  Tensor qd = q.detach(), kd = k.detach(), vd = v.detach();
                  Tensor gv, gq, gk, gb;
-                 if (v.requires_grad()) gv = matmul(transpose(dropped, -1, -2), g);
+                 if (v.requires_grad()) {
+                   const Tensor dropped = kept ? redo_dropout(probs, *kept, dropout_p) : probs;
+                   gv = matmul(transpose(dropped, -1, -2), g);
+                 }
                  Tensor dp = matmul(g, transpose(vd, -1, -2));  // contiguous (B, H, Tq, Tk)
-                 if (use_dropout) unmask_dropout_gradient(dropped, dp, dropout_p);
+                 if (kept) unmask_dropout_gradient(probs, *kept, dp, dropout_p);
                  Tensor ds = dp;  // the softmax backward reads each row of dP before writing it
                  const int64_t tk = score_shape[3];
                  softmax_rows_backward(probs.data<float>(), dp.data<float>(), ds.data<float>(),

@@ -199,9 +199,22 @@ Tensor sigmoid(const Tensor& x) {
 
 Tensor relu(const Tensor& x) {
   Tensor out = unary_map(x, "relu", [](const auto& v) { return v.max(0.0f); });
-  return record(out, "relu", {x}, [x](const Tensor& g) -> std::vector<Tensor> {
-    return {binary_map(g, x.detach(), "relu_backward",
-                       [](float d, float v) { return v > 0 ? d : 0.0f; })};
+  if (!needs_grad({&x})) return out;
+  // Backward needs only where x > 0 (where out > 0): a byte per element rather than x itself,
+  // which is the FFN's widest activation and is then freed unless something else keeps it.
+  auto positive = std::make_shared<Buffer<uint8_t>>(out.numel());
+  const float* o = out.data<float>();
+  uint8_t* m = positive->data();
+  parallel_chunks(out.numel(), [&](int64_t s, int64_t e) {
+#pragma omp simd
+    for (int64_t i = s; i < e; ++i) m[i] = o[i] > 0.0f;
+  });
+  return record(out, "relu", {x}, [positive](const Tensor& g) -> std::vector<Tensor> {
+    const Tensor gc = g.is_contiguous() ? g : g.clone();
+    Tensor gx = Tensor::empty(g.shape());
+    // g where x > 0, else 0: dropout's backward with nothing dropped (scale 1).
+    dropout_backward_kernel(gc.data<float>(), positive->data(), gx.data<float>(), gx.numel(), 0.0f);
+    return {gx};
   });
 }
 
@@ -333,26 +346,6 @@ void dropout_backward_kernel(const float* g, const uint8_t* kept, float* out, in
   });
 }
 
-namespace {
-
-// One byte per element, from heed's allocator (so memory measurements count it).
-class ByteMask {
- public:
-  explicit ByteMask(int64_t n)
-      : bytes_(static_cast<std::size_t>(std::max<int64_t>(n, 1))),
-        data_(static_cast<uint8_t*>(allocate(bytes_))) {}
-  ~ByteMask() { deallocate(data_, bytes_); }
-  ByteMask(const ByteMask&) = delete;
-  ByteMask& operator=(const ByteMask&) = delete;
-  uint8_t* data() const { return data_; }
-
- private:
-  std::size_t bytes_;
-  uint8_t* data_;
-};
-
-}  // namespace
-
 Tensor dropout(const Tensor& x, float p, bool training) {
   if (!(p >= 0.0f && p < 1.0f))
     throw Error("dropout: probability " + std::to_string(p) + " not in [0, 1)");
@@ -365,8 +358,8 @@ Tensor dropout(const Tensor& x, float p, bool training) {
   Tensor out = Tensor::empty(x.shape());
   // Backward reads the mask back rather than hashing every counter again: a byte per element
   // against three 64-bit multiplies (which AVX2 has no instruction for).
-  std::shared_ptr<ByteMask> kept;
-  if (needs_grad({&x})) kept = std::make_shared<ByteMask>(x.numel());
+  std::shared_ptr<Buffer<uint8_t>> kept;
+  if (needs_grad({&x})) kept = std::make_shared<Buffer<uint8_t>>(x.numel());
   dropout_kernel(xc.data<float>(), out.data<float>(), out.numel(), p, seed, base,
                  kept ? kept->data() : nullptr);
   return record(out, "dropout", {x}, [p, kept](const Tensor& g) -> std::vector<Tensor> {
