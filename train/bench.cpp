@@ -206,8 +206,7 @@ BenchResult run_bench(const BenchWorkload& w, const BenchOptions& opts) {
   r.peak_rss_mb = peak_rss_mb();
   const AllocatorStats memory = allocator_stats();
   r.peak_tensor_mb = static_cast<double>(memory.peak_bytes_in_use) / (1 << 20);
-  r.allocator_held_mb =
-      static_cast<double>(memory.bytes_in_use + memory.bytes_cached) / (1 << 20);
+  r.allocator_held_mb = static_cast<double>(memory.bytes_in_use + memory.bytes_cached) / (1 << 20);
   r.achieved_gflops = r.gflop_per_step / r.median_step_s;
   r.matmul_gflops = large_matmul_gflops();
   r.mfu = r.achieved_gflops / r.matmul_gflops;
