@@ -89,22 +89,17 @@ namespace {
 std::vector<std::shared_ptr<Node>> topological_order(const std::shared_ptr<Node>& root) {
   std::vector<std::shared_ptr<Node>> order;
   std::unordered_set<const Node*> visited;
-  std::vector<std::pair<const Node*, std::size_t>> stack;  // (node, next edge to visit)
-  std::unordered_map<const Node*, std::shared_ptr<Node>> owner;
-  owner[root.get()] = root;
-  stack.emplace_back(root.get(), 0);
+  std::vector<std::pair<std::shared_ptr<Node>, std::size_t>> stack;  // (node, next edge)
+  stack.emplace_back(root, 0);
   visited.insert(root.get());
   while (!stack.empty()) {
     auto& [node, next] = stack.back();
     if (next < node->edges().size()) {
       const std::shared_ptr<Node>& child = node->edges()[next++].node;
-      if (child != nullptr && visited.insert(child.get()).second) {
-        owner[child.get()] = child;
-        stack.emplace_back(child.get(), 0);
-      }
+      if (child != nullptr && visited.insert(child.get()).second) stack.emplace_back(child, 0);
       continue;
     }
-    order.push_back(std::move(owner.at(node)));
+    order.push_back(std::move(node));
     stack.pop_back();
   }
   return order;  // inputs' nodes before the nodes computed from them; root last

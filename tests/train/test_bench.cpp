@@ -16,6 +16,15 @@ BenchWorkload tiny(const std::string& kind, const std::string& task) {
   return {"tiny-" + task, kind, task, 9, 6, 16, 2, 1, 1, 32, 3};
 }
 
+// Two timed steps after one warm-up, on 1 thread: the timing loop in milliseconds.
+BenchOptions two_steps() {
+  BenchOptions o;
+  o.steps = 2;
+  o.warmup = 1;
+  o.threads = 1;
+  return o;
+}
+
 const BenchWorkload& named(const std::string& name) {
   for (const BenchWorkload& w : bench_workloads())
     if (w.name == name) return w;
@@ -78,10 +87,7 @@ TEST(Bench, LmBatchRepeatsItsFirstHalf) {
 
 TEST(Bench, RunsTimedStepsAndReportsTheContractFields) {
   for (const BenchWorkload& w : {tiny("seq2seq", "copy"), tiny("lm", "half-copy")}) {
-    BenchOptions o;
-    o.steps = 2;
-    o.warmup = 1;
-    o.threads = 1;
+    BenchOptions o = two_steps();
     BenchResult r = run_bench(w, o);
     EXPECT_EQ(r.step_s.size(), 2u);
     EXPECT_GT(r.min_step_s, 0);
@@ -110,10 +116,7 @@ TEST(Bench, RunsTimedStepsAndReportsTheContractFields) {
 
 TEST(Bench, ReportsFlopsMfuAndWithProfileTheTimePerOp) {
   const BenchWorkload w = tiny("seq2seq", "copy");
-  BenchOptions o;
-  o.steps = 2;
-  o.warmup = 1;
-  o.threads = 1;
+  BenchOptions o = two_steps();
   BenchResult r = run_bench(w, o);
   EXPECT_TRUE(r.profile.empty());
   EXPECT_FALSE(bench_json(r).contains("profile"));
@@ -143,10 +146,7 @@ TEST(Bench, ReportsFlopsMfuAndWithProfileTheTimePerOp) {
 
 TEST(Bench, PrecisionBf16RunsTheStepsWithBf16ProductsAndRestoresFp32) {
   const BenchWorkload w = tiny("seq2seq", "copy");
-  BenchOptions o;
-  o.steps = 2;
-  o.warmup = 1;
-  o.threads = 1;
+  BenchOptions o = two_steps();
   const BenchResult fp32 = run_bench(w, o);
   o.precision = Precision::kBf16;
   const BenchResult bf16 = run_bench(w, o);
