@@ -159,6 +159,7 @@ void Tensor::backward(const Tensor& grad_output) const {
     pending.erase(found);
     const auto started =
         profiling() ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point();
+    const double flops_before = profiling() ? flops_counted() : 0.0;
     std::vector<Tensor> grads = node.run(g);
     const std::vector<Edge>& edges = node.edges();
     for (std::size_t i = 0; i < edges.size() && i < grads.size(); ++i) {
@@ -180,7 +181,8 @@ void Tensor::backward(const Tensor& grad_output) const {
     if (profiling())  // the node's backward and the summing of what it gave
       profile_backward(
           node.name(),
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(),
+          flops_counted() - flops_before);
     node.release();
   }
   for (const std::shared_ptr<TensorImpl>& leaf : leaves)

@@ -14,6 +14,7 @@ struct Profile {
   bool on = false;
   int in_backward = 0;  // depth of ProfileBackwardScope
   Clock::time_point last;
+  double last_flops = 0;  // flops_counted() at `last`
   // Keyed by the name's text: op names are string literals, but one name may appear in
   // several translation units at different addresses.
   std::unordered_map<std::string, OpTime> ops;
@@ -29,6 +30,9 @@ struct Profile {
     OpTime& r = row(name);
     r.forward_s += std::chrono::duration<double>(now - last).count();
     last = now;
+    const double flops = flops_counted();
+    r.flops += flops - last_flops;
+    last_flops = flops;
     return r;
   }
 };
@@ -55,6 +59,7 @@ void profile_start() {
   p.ops.clear();
   p.on = true;
   p.last = Clock::now();
+  p.last_flops = flops_counted();
 }
 
 void profile_stop() {
@@ -75,10 +80,12 @@ void profile_phase(const char* name) {
   if (p.on) p.end_stretch(name);
 }
 
-void profile_backward(const char* name, double seconds) {
+void profile_backward(const char* name, double seconds, double flops) {
   Profile& p = profile();
   if (!p.on) return;
-  p.row(name).backward_s += seconds;
+  OpTime& r = p.row(name);
+  r.backward_s += seconds;
+  r.flops += flops;
 }
 
 ProfileBackwardScope::ProfileBackwardScope() {
@@ -87,7 +94,10 @@ ProfileBackwardScope::ProfileBackwardScope() {
 
 ProfileBackwardScope::~ProfileBackwardScope() {
   Profile& p = profile();
-  if (--p.in_backward == 0) p.last = Clock::now();
+  if (--p.in_backward == 0) {
+    p.last = Clock::now();
+    p.last_flops = flops_counted();
+  }
 }
 
 std::vector<OpTime> profile_table() {

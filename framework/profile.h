@@ -20,6 +20,7 @@ struct OpTime {
   std::string name;
   double forward_s = 0, backward_s = 0;
   int64_t calls = 0;  // forward calls
+  double flops = 0;   // counted (count_flops) during its forward and backward time
 };
 
 // Clears the table and starts timing.
@@ -45,7 +46,7 @@ double flops_counted();  // since the process started
 // ProfileBackwardScope (ops run inside a node's backward are part of that node's time, not
 // forward calls of their own) and times each node.
 void profile_forward(const char* name);
-void profile_backward(const char* name, double seconds);
+void profile_backward(const char* name, double seconds, double flops);
 class ProfileBackwardScope {
  public:
   ProfileBackwardScope();

@@ -244,26 +244,30 @@ nlohmann::json bench_json(const BenchResult& r) {
       rows.push_back({{"op", op.name},
                       {"forward_ms", round_to(op.forward_s / steps * 1e3, 3)},
                       {"backward_ms", round_to(op.backward_s / steps * 1e3, 3)},
-                      {"calls", op.calls / r.steps}});
+                      {"calls", op.calls / r.steps},
+                      {"gflop", round_to(op.flops / steps / 1e9, 4)}});
     j["profile"] = rows;  // per step
   }
   return j;
 }
 
-// The per-op table of `heed bench --profile`: ms per step and share of the mean step.
+// The per-op table of `heed bench --profile`: ms per step, share of the mean step, and the rate
+// of the products an op computed (blank for ops without products).
 void print_profile(const BenchResult& r) {
   double step_s = 0, ops_s = 0;
   for (double s : r.step_s) step_s += s;
   for (const OpTime& op : r.profile) ops_s += op.forward_s + op.backward_s;
   const double steps = static_cast<double>(r.steps);
   std::printf("\n  time per step by op (forward: since the previous op; backward: its node)\n");
-  std::printf("  %-28s %8s %10s %11s %9s %7s\n", "op", "calls", "forward ms", "backward ms",
-              "total ms", "share");
+  std::printf("  %-28s %8s %10s %11s %9s %7s %9s\n", "op", "calls", "forward ms", "backward ms",
+              "total ms", "share", "GFLOP/s");
   for (const OpTime& op : r.profile) {
     const double total = op.forward_s + op.backward_s;
-    std::printf("  %-28s %8lld %10.2f %11.2f %9.2f %6.1f%%\n", op.name.c_str(),
+    std::printf("  %-28s %8lld %10.2f %11.2f %9.2f %6.1f%%", op.name.c_str(),
                 static_cast<long long>(op.calls / r.steps), op.forward_s / steps * 1e3,
                 op.backward_s / steps * 1e3, total / steps * 1e3, 100 * total / step_s);
+    if (op.flops > 0 && total > 0) std::printf(" %9.1f", op.flops / total / 1e9);
+    std::printf("\n");
   }
   std::printf("  %-28s %8s %10s %11s %9.2f %6.1f%%\n", "(outside ops)", "", "", "",
               (step_s - ops_s) / steps * 1e3, 100 * (step_s - ops_s) / step_s);

@@ -31,6 +31,10 @@ TEST(Profile, TimesEachOpsForwardAndBackwardOnlyWhileOn) {
     EXPECT_GT(r->forward_s, 0) << op;
     EXPECT_GT(r->backward_s, 0) << op;
   }
+  // The product's flops go to matmul: (8,16)x(16,4) forward, then both input gradients.
+  EXPECT_DOUBLE_EQ(find(rows, "matmul")->flops, 3 * 2.0 * 8 * 16 * 4);
+  EXPECT_EQ(find(rows, "relu")->flops, 0);
+  EXPECT_EQ(find(rows, "sum")->flops, 0);
   ASSERT_NE(find(rows, "(between)"), nullptr);
   EXPECT_EQ(find(rows, "(between)")->calls, 0);  // a phase is not an op call
   for (std::size_t i = 1; i < rows.size(); ++i)  // largest total first

@@ -130,18 +130,23 @@ TEST(Bench, ReportsFlopsMfuAndWithProfileTheTimePerOp) {
   o.profile = true;
   BenchResult p = run_bench(w, o);
   EXPECT_EQ(p.gflop_per_step, r.gflop_per_step);  // the same products, profiled or not
-  double ops_s = 0, step_s = 0;
+  double ops_s = 0, step_s = 0, ops_flops = 0;
   bool linear = false;
   for (const OpTime& op : p.profile) {
     ops_s += op.forward_s + op.backward_s;
-    if (op.name == "linear") linear = op.calls > 0 && op.backward_s > 0;
+    ops_flops += op.flops;
+    if (op.name == "linear") linear = op.calls > 0 && op.backward_s > 0 && op.flops > 0;
   }
+  // Every product of the timed steps is some op's.
+  EXPECT_NEAR(ops_flops / 1e9 / static_cast<double>(o.steps), p.gflop_per_step,
+              1e-9 * p.gflop_per_step);
   for (double s : p.step_s) step_s += s;
   EXPECT_TRUE(linear);
   EXPECT_GT(ops_s, 0.5 * step_s);  // the ops account for most of the step, never more than it
   EXPECT_LE(ops_s, step_s);
   ASSERT_TRUE(bench_json(p).contains("profile"));
   EXPECT_TRUE(bench_json(p)["profile"][0].contains("backward_ms"));
+  EXPECT_TRUE(bench_json(p)["profile"][0].contains("gflop"));
 }
 
 TEST(Bench, PrecisionBf16RunsTheStepsWithBf16ProductsAndRestoresFp32) {
