@@ -2,6 +2,7 @@
 // threads, so dropout masks and generated data repeat exactly after a resume.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 
 namespace heed {
@@ -18,6 +19,17 @@ inline uint64_t mix64(uint64_t seed, uint64_t counter) {
 // Uniform in [0, 1) with 24 random bits (exactly representable in float).
 inline float uniform01(uint64_t seed, uint64_t counter) {
   return static_cast<float>(mix64(seed, counter) >> 40) * (1.0f / 16777216.0f);
+}
+
+// Dropout's rule, one for every dropout site so that their masks agree bit for bit: counter c is
+// dropped when its 24 random bits k fall below p·2²⁴. That is uniform01(seed, c) < p, tested on
+// the integer (u = k·2⁻²⁴ and p·2²⁴ is exact, so u < p ⟺ k < ⌈p·2²⁴⌉): no int → float
+// conversion and no branch, so loops over counters vectorize.
+inline uint64_t dropout_threshold(float p) {
+  return static_cast<uint64_t>(std::ceil(static_cast<double>(p) * 16777216.0));
+}
+inline bool dropout_keeps(uint64_t seed, uint64_t counter, uint64_t threshold) {
+  return (mix64(seed, counter) >> 40) >= threshold;
 }
 
 // Standard normal via Box-Muller on two counters.

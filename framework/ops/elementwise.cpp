@@ -304,10 +304,7 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
 
 void dropout_kernel(const float* x, float* y, int64_t n, float p, uint64_t seed, uint64_t base,
                     uint8_t* kept) {
-  // The test runs on the generator's integer bits so the loop vectorizes (no int -> float
-  // conversion, no branch). It keeps exactly uniform01's mask: u = k·2⁻²⁴ with k an integer, and
-  // p·2²⁴ is exact, so u < p  ⟺  k < p·2²⁴  ⟺  k < ⌈p·2²⁴⌉.
-  const uint64_t threshold = static_cast<uint64_t>(std::ceil(static_cast<double>(p) * 16777216.0));
+  const uint64_t threshold = dropout_threshold(p);
   const float scale = 1.0f / (1.0f - p);
   parallel_chunks(n, [&](int64_t s, int64_t e) {
     // Locals, so the loop does not reload captures through memory it might alias.
@@ -318,17 +315,15 @@ void dropout_kernel(const float* x, float* y, int64_t n, float p, uint64_t seed,
     // Element i reads and writes only index i, so in-place (y == x) is safe to vectorize.
     if (kept == nullptr) {
 #pragma omp simd
-      for (int64_t i = s; i < e; ++i) {
-        const uint64_t k = mix64(sd, b + static_cast<uint64_t>(i)) >> 40;
-        ys[i] = k < th ? 0.0f : xs[i] * sc;
-      }
+      for (int64_t i = s; i < e; ++i)
+        ys[i] = dropout_keeps(sd, b + static_cast<uint64_t>(i), th) ? xs[i] * sc : 0.0f;
     } else {
       uint8_t* ks = kept;
 #pragma omp simd
       for (int64_t i = s; i < e; ++i) {
-        const uint64_t k = mix64(sd, b + static_cast<uint64_t>(i)) >> 40;
-        ks[i] = k >= th;
-        ys[i] = k < th ? 0.0f : xs[i] * sc;
+        const bool keep = dropout_keeps(sd, b + static_cast<uint64_t>(i), th);
+        ks[i] = keep;
+        ys[i] = keep ? xs[i] * sc : 0.0f;
       }
     }
   });

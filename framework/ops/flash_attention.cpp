@@ -94,11 +94,10 @@ struct Problem {
   }
   // The last key query i sees under the causal rule (Tk - 1 without it).
   int64_t last_key(int64_t i) const { return causal ? std::min(Tk - 1, i + Tk - Tq) : Tk - 1; }
-  // The unfused core's dropout: element (b, h, i, j) of the (B, H, Tq, Tk) probabilities is kept
-  // unless its counter's 24 random bits fall below p·2²⁴ (dropout_kernel's rule).
-  bool kept(int64_t b, int64_t h, int64_t i, int64_t j) const {
-    const uint64_t n = static_cast<uint64_t>(((b * H + h) * Tq + i) * Tk + j);
-    return (mix64(seed, base + n) >> 40) >= threshold;
+  // The dropout counter of element (b, h, i, j) of the (B, H, Tq, Tk) probabilities: the one the
+  // unfused core's dropout_kernel gives it, so both cores drop the same elements.
+  uint64_t counter(int64_t b, int64_t h, int64_t i, int64_t j) const {
+    return base + static_cast<uint64_t>(((b * H + h) * Tq + i) * Tk + j);
   }
 };
 
@@ -128,11 +127,19 @@ void score_tile(const Problem& p, int64_t b, int64_t h, int64_t i0, int64_t rows
   }
 }
 
-// The dropout factors of a tile: keep_scale where kept, 0 where dropped.
+// The dropout factors of a tile: keep_scale where kept, 0 where dropped. A row's counters are
+// consecutive, so each row is one vectorized loop.
 void dropout_tile(const Problem& p, int64_t b, int64_t h, int64_t i0, int64_t j0, MutMap kept) {
-  for (int64_t r = 0; r < kept.rows(); ++r)
-    for (int64_t c = 0; c < kept.cols(); ++c)
-      kept(r, c) = p.kept(b, h, i0 + r, j0 + c) ? p.keep_scale : 0.0f;
+  const uint64_t seed = p.seed, threshold = p.threshold;
+  const float scale = p.keep_scale;
+  const int64_t cols = kept.cols();
+  for (int64_t r = 0; r < kept.rows(); ++r) {
+    const uint64_t first = p.counter(b, h, i0 + r, j0);
+    float* row = &kept(r, 0);
+#pragma omp simd
+    for (int64_t c = 0; c < cols; ++c)
+      row[c] = dropout_keeps(seed, first + static_cast<uint64_t>(c), threshold) ? scale : 0.0f;
+  }
 }
 
 // Scratch floats forward_rows needs: a score tile, a dropout tile, the accumulator, running max
@@ -275,7 +282,7 @@ Tensor flash_attention(const Tensor& q, const Tensor& k, const Tensor& v, const 
   if (p->dropout) {
     p->seed = global_rng().seed;
     p->base = rng_reserve_batch(static_cast<uint64_t>(B * H * Tq * Tk), B);
-    p->threshold = static_cast<uint64_t>(std::ceil(static_cast<double>(dropout_p) * 16777216.0));
+    p->threshold = dropout_threshold(dropout_p);
     p->keep_scale = 1.0f / (1.0f - dropout_p);
   }
   Tensor out = Tensor::empty({B, H, Tq, p->Dv});  // written in place, outside autograd
