@@ -77,6 +77,44 @@ void BM_onednn_raw(benchmark::State& state) {
   set_label(state, s);
 }
 
+// A linear layer's weight gradient, gW = gᵀ·x with g (M, N) and x (M, K): the product's first
+// operand is a transposed view (the summed dimension M is its rows). (N, M, K) as (m, k, n):
+// copy-tiny's and sort-small's projections and feed-forward layers over 2048 rows.
+const Shape3 kWeightGradShapes[] = {
+    {1, 128, 2048, 128}, {1, 384, 2048, 128}, {1, 512, 2048, 128},  {1, 128, 2048, 512},
+    {1, 256, 2048, 256}, {1, 768, 2048, 256}, {1, 1024, 2048, 256}, {1, 256, 2048, 1024},
+};
+
+// heed::matmul on the transposed view, as linear's backward computes it.
+void BM_heed_matmul_transposed_a(benchmark::State& state) {
+  const Shape3 s = kWeightGradShapes[state.range(0)];
+  heed::Tensor g = heed::Tensor::randn({s.k, s.m}, 1);  // (M, N) of the layer
+  heed::Tensor x = heed::Tensor::randn({s.k, s.n}, 2).set_requires_grad();
+  for (auto _ : state) {
+    heed::Tensor c = heed::matmul(heed::transpose(g, 0, 1), x);
+    benchmark::DoNotOptimize(c.data<float>());
+  }
+  set_label(state, s);
+}
+
+// The same product with the first operand already dense (N, M): the rate if the transpose
+// were free.
+void BM_heed_matmul_dense_a(benchmark::State& state) {
+  const Shape3 s = kWeightGradShapes[state.range(0)];
+  heed::Tensor gt = heed::Tensor::randn({s.m, s.k}, 1);
+  heed::Tensor x = heed::Tensor::randn({s.k, s.n}, 2).set_requires_grad();
+  for (auto _ : state) {
+    heed::Tensor c = heed::matmul(gt, x);
+    benchmark::DoNotOptimize(c.data<float>());
+  }
+  set_label(state, s);
+}
+
+void weight_grad_shapes(benchmark::internal::Benchmark* b) {
+  for (int i = 0; i < static_cast<int>(std::size(kWeightGradShapes)); ++i) b->Arg(i);
+  b->Unit(benchmark::kMicrosecond)->UseRealTime();
+}
+
 void all_shapes(benchmark::internal::Benchmark* b) {
   for (int i = 0; i < static_cast<int>(std::size(kShapes)); ++i) b->Arg(i);
   b->Unit(benchmark::kMicrosecond)->UseRealTime();
@@ -84,6 +122,8 @@ void all_shapes(benchmark::internal::Benchmark* b) {
 
 BENCHMARK(BM_heed_matmul)->Apply(all_shapes);
 BENCHMARK(BM_onednn_raw)->Apply(all_shapes);
+BENCHMARK(BM_heed_matmul_transposed_a)->Apply(weight_grad_shapes);
+BENCHMARK(BM_heed_matmul_dense_a)->Apply(weight_grad_shapes);
 
 }  // namespace
 
