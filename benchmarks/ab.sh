@@ -56,9 +56,11 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
 # run NAME BINARY THREADS PRECISION WORKLOAD: one `heed bench --json` line appended to
-# $out/NAME.jsonl.
+# $out/NAME.jsonl. fp32, the default, is not passed, so builds older than --precision compare too.
 run() {
-  if ! "$2" bench --workload "$5" --threads "$3" --precision "$4" --steps "$steps" \
+  local precision=()
+  [ "$4" = fp32 ] || precision=(--precision "$4")
+  if ! "$2" bench --workload "$5" --threads "$3" "${precision[@]}" --steps "$steps" \
     --warmup "$warmup" --json >"$out/stdout" 2>"$out/stderr"; then
     echo "ab.sh: failed: $2 bench --workload $5" >&2
     cat "$out/stderr" >&2
