@@ -1,5 +1,6 @@
 #include "framework/ops/iter.h"
 
+#include <algorithm>
 #include <cstring>
 
 namespace heed {
@@ -27,10 +28,39 @@ Shape broadcast_strides(const Tensor& t, const Shape& out) {
   return strides;
 }
 
+namespace {
+
+// dst (R, C), rows `dst_ld` apart, = src read column-major (element (r, c) at c·src_ld + r): a
+// transpose. Element by element, every read of a source column touches a new cache line; in
+// 32 × 32 tiles both sides use whole lines.
+void transpose_tiles(const float* src, int64_t src_ld, float* dst, int64_t dst_ld, int64_t R,
+                     int64_t C) {
+  constexpr int64_t kTile = 32;
+  const int64_t row_tiles = (R + kTile - 1) / kTile;
+#pragma omp parallel for schedule(static) if (R * C >= kParallelGrain && row_tiles > 1)
+  for (int64_t t = 0; t < row_tiles; ++t) {
+    const int64_t r0 = t * kTile, r1 = std::min(R, r0 + kTile);
+    for (int64_t c0 = 0; c0 < C; c0 += kTile) {
+      const int64_t c1 = std::min(C, c0 + kTile);
+      for (int64_t c = c0; c < c1; ++c)
+        for (int64_t r = r0; r < r1; ++r) dst[r * dst_ld + c] = src[c * src_ld + r];
+    }
+  }
+}
+
+}  // namespace
+
 void copy_strided(const Tensor& src, const Tensor& dst) {
   if (src.shape() != dst.shape() || src.dtype() != dst.dtype())
     throw Error("copy: " + shape_str(src.shape()) + " " + dtype_name(src.dtype()) + " into " +
                 shape_str(dst.shape()) + " " + dtype_name(dst.dtype()));
+  // A transposed matrix into a row-major one (contiguous(transpose(x)), a product's dense copy).
+  if (src.dim() == 2 && src.dtype() == DType::F32 && src.shape()[0] > 1 && src.shape()[1] > 1 &&
+      src.strides()[0] == 1 && dst.strides()[1] == 1) {
+    transpose_tiles(src.data<float>(), src.strides()[1], dst.data<float>(), dst.strides()[0],
+                    src.shape()[0], src.shape()[1]);
+    return;
+  }
   const std::size_t es = dtype_size(src.dtype());
   const char* s = static_cast<const char*>(src.storage()->data) + src.offset() * es;
   char* d = static_cast<char*>(dst.storage()->data) + dst.offset() * es;

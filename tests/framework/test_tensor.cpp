@@ -43,6 +43,21 @@ TEST(Tensor, TransposeIsAViewWithSwappedStrides) {
   expect_values(c, {0, 3, 1, 4, 2, 5});
 }
 
+TEST(Tensor, ContiguousOfATransposedMatrixCopiesEveryElementInTiles) {
+  // Sizes that are not multiples of the 32 x 32 tiles, a view with an offset and a row stride
+  // wider than the matrix, and one large enough to run in parallel.
+  for (Shape s : {Shape{37, 70}, Shape{2, 33}, Shape{300, 257}}) {
+    Tensor a = iota({s[0] + 3, s[1] + 5});
+    Tensor view = a.slice(0, 2, 2 + s[0]).slice(1, 1, 1 + s[1]);  // (R, C), offset, ld C + 5
+    Tensor t = view.transpose(0, 1);                              // (C, R), column-major
+    Tensor c = t.contiguous();
+    ASSERT_TRUE(c.is_contiguous());
+    for (int64_t i = 0; i < s[1]; ++i)
+      for (int64_t j = 0; j < s[0]; ++j)
+        ASSERT_EQ(c.at({i, j}), a.at({j + 2, i + 1})) << i << " " << j;
+  }
+}
+
 TEST(Tensor, PermuteSliceSelect) {
   Tensor a = iota({2, 3, 4});
   Tensor p = a.permute({2, 0, 1});
