@@ -110,6 +110,20 @@ void BM_heed_matmul_dense_a(benchmark::State& state) {
   set_label(state, s);
 }
 
+// The dense copy alone: gᵀ made row-major (contiguous() of the transposed view), the cost a
+// product on a dense copy would add.
+void BM_transpose_copy(benchmark::State& state) {
+  const Shape3 s = kWeightGradShapes[state.range(0)];
+  heed::Tensor g = heed::Tensor::randn({s.k, s.m}, 1);
+  for (auto _ : state) {
+    heed::Tensor c = heed::contiguous(heed::transpose(g, 0, 1));
+    benchmark::DoNotOptimize(c.data<float>());
+  }
+  state.SetLabel(std::to_string(s.m) + "x" + std::to_string(s.k));
+  state.counters["GB/s"] =
+      benchmark::Counter(2.0 * 4 * s.m * s.k * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
+}
+
 void weight_grad_shapes(benchmark::internal::Benchmark* b) {
   for (int i = 0; i < static_cast<int>(std::size(kWeightGradShapes)); ++i) b->Arg(i);
   b->Unit(benchmark::kMicrosecond)->UseRealTime();
@@ -124,6 +138,7 @@ BENCHMARK(BM_heed_matmul)->Apply(all_shapes);
 BENCHMARK(BM_onednn_raw)->Apply(all_shapes);
 BENCHMARK(BM_heed_matmul_transposed_a)->Apply(weight_grad_shapes);
 BENCHMARK(BM_heed_matmul_dense_a)->Apply(weight_grad_shapes);
+BENCHMARK(BM_transpose_copy)->Apply(weight_grad_shapes);
 
 }  // namespace
 

@@ -117,21 +117,8 @@ void execute(Cached& e, const Operand& a, const Operand& b, const Tensor& bias, 
   cpu_stream().wait();
 }
 
-// A large first operand read transposed (column-major, as gᵀ in a linear layer's weight gradient
-// gᵀ·x) is copied to a dense row-major one first: oneDNN's kernels for AVX2 multiply it much more
-// slowly than the copy costs. bench_matmul, 2 threads: (1024×2048)ᵀ·(2048×256) 16.9 ms strided
-// against 7.2 dense; (256×2048)ᵀ·(2048×1024) 13.4 against 12.1; from 2¹⁹ elements (2 MiB) on the
-// copy paid for itself in every weight-gradient shape measured, below it gained nothing.
-constexpr int64_t kDenseCopyMinElements = int64_t{1} << 19;
-
-Tensor dense_first_operand(const Tensor& a) {
-  const bool column_major = a.dim() == 2 && a.strides()[0] == 1 && a.shape()[0] > 1;
-  return column_major && a.numel() >= kDenseCopyMinElements ? a.clone() : a;
-}
-
-void fp32_matmul(const Tensor& a_in, const Tensor& b, const Tensor& bias, const Tensor& c,
+void fp32_matmul(const Tensor& a, const Tensor& b, const Tensor& bias, const Tensor& c,
                  float scale) {
-  const Tensor a = dense_first_operand(a_in);
   const Operand oa = operand_of(a), ob = operand_of(b);
   Cached* e = nullptr;
   try {

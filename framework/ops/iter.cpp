@@ -31,19 +31,28 @@ Shape broadcast_strides(const Tensor& t, const Shape& out) {
 namespace {
 
 // dst (R, C), rows `dst_ld` apart, = src read column-major (element (r, c) at c·src_ld + r): a
-// transpose. Element by element, every read of a source column touches a new cache line; in
-// 32 × 32 tiles both sides use whole lines.
+// transpose. Element by element, every read of a source column touches a new cache line, and
+// with power-of-two strides those lines fall into the same cache set and evict each other. So a
+// tile goes through a small buffer: its source rows are read whole, then its destination rows
+// are written whole, and each cache line is used once, completely.
 void transpose_tiles(const float* src, int64_t src_ld, float* dst, int64_t dst_ld, int64_t R,
                      int64_t C) {
   constexpr int64_t kTile = 32;
   const int64_t row_tiles = (R + kTile - 1) / kTile;
 #pragma omp parallel for schedule(static) if (R * C >= kParallelGrain && row_tiles > 1)
   for (int64_t t = 0; t < row_tiles; ++t) {
-    const int64_t r0 = t * kTile, r1 = std::min(R, r0 + kTile);
+    float tile[kTile][kTile];  // [c - c0][r - r0]
+    const int64_t r0 = t * kTile, rows = std::min(kTile, R - r0);
     for (int64_t c0 = 0; c0 < C; c0 += kTile) {
-      const int64_t c1 = std::min(C, c0 + kTile);
-      for (int64_t c = c0; c < c1; ++c)
-        for (int64_t r = r0; r < r1; ++r) dst[r * dst_ld + c] = src[c * src_ld + r];
+      const int64_t cols = std::min(kTile, C - c0);
+      for (int64_t c = 0; c < cols; ++c) {
+        const float* from = src + (c0 + c) * src_ld + r0;
+        for (int64_t r = 0; r < rows; ++r) tile[c][r] = from[r];
+      }
+      for (int64_t r = 0; r < rows; ++r) {
+        float* to = dst + (r0 + r) * dst_ld + c0;
+        for (int64_t c = 0; c < cols; ++c) to[c] = tile[c][r];
+      }
     }
   }
 }
