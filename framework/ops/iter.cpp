@@ -63,7 +63,7 @@ void copy_strided(const Tensor& src, const Tensor& dst) {
   if (src.shape() != dst.shape() || src.dtype() != dst.dtype())
     throw Error("copy: " + shape_str(src.shape()) + " " + dtype_name(src.dtype()) + " into " +
                 shape_str(dst.shape()) + " " + dtype_name(dst.dtype()));
-  // A transposed matrix into a row-major one (contiguous(transpose(x)), a product's dense copy).
+  // A transposed matrix into a row-major one: contiguous(transpose(x)).
   if (src.dim() == 2 && src.dtype() == DType::F32 && src.shape()[0] > 1 && src.shape()[1] > 1 &&
       src.strides()[0] == 1 && dst.strides()[1] == 1) {
     transpose_tiles(src.data<float>(), src.strides()[1], dst.data<float>(), dst.strides()[0],
