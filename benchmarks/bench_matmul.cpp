@@ -85,29 +85,27 @@ const Shape3 kWeightGradShapes[] = {
     {1, 256, 2048, 256}, {1, 768, 2048, 256}, {1, 1024, 2048, 256}, {1, 256, 2048, 1024},
 };
 
-// heed::matmul on the transposed view, as linear's backward computes it.
-void BM_heed_matmul_transposed_a(benchmark::State& state) {
+// heed::matmul of gᵀ·x with gᵀ the transposed view linear's backward multiplies or, with
+// `dense`, the same values already row-major (N, M): the rate if the transpose were free.
+void time_weight_grad(benchmark::State& state, bool dense) {
   const Shape3 s = kWeightGradShapes[state.range(0)];
-  heed::Tensor g = heed::Tensor::randn({s.k, s.m}, 1);  // (M, N) of the layer
-  heed::Tensor x = heed::Tensor::randn({s.k, s.n}, 2).set_requires_grad();
-  for (auto _ : state) {
-    heed::Tensor c = heed::matmul(heed::transpose(g, 0, 1), x);
-    benchmark::DoNotOptimize(c.data<float>());
-  }
-  set_label(state, s);
-}
-
-// The same product with the first operand already dense (N, M): the rate if the transpose
-// were free.
-void BM_heed_matmul_dense_a(benchmark::State& state) {
-  const Shape3 s = kWeightGradShapes[state.range(0)];
-  heed::Tensor gt = heed::Tensor::randn({s.m, s.k}, 1);
+  const heed::Tensor g = heed::Tensor::randn({s.k, s.m}, 1);  // (M, N) of the layer
+  const heed::Tensor gt =
+      dense ? heed::contiguous(heed::transpose(g, 0, 1)) : heed::transpose(g, 0, 1);
   heed::Tensor x = heed::Tensor::randn({s.k, s.n}, 2).set_requires_grad();
   for (auto _ : state) {
     heed::Tensor c = heed::matmul(gt, x);
     benchmark::DoNotOptimize(c.data<float>());
   }
   set_label(state, s);
+}
+
+void BM_heed_matmul_transposed_a(benchmark::State& state) {
+  time_weight_grad(state, false);
+}
+
+void BM_heed_matmul_dense_a(benchmark::State& state) {
+  time_weight_grad(state, true);
 }
 
 // The dense copy alone: gᵀ made row-major (contiguous() of the transposed view), the cost a
