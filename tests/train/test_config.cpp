@@ -63,6 +63,12 @@ TEST(Config, UnknownKeySuggestsTheNearest) {
   EXPECT_TRUE(contains(m, "did you mean 'd_model'"));
 }
 
+TEST(Config, AnExperimentFileIsNamedForWhatItIs) {
+  std::string m = config_error_of("set: {train.steps: 5}\nseeds: [0, 1]\n");
+  EXPECT_TRUE(contains(m, "my.yaml:2:1: seeds: this is an experiment file")) << m;
+  EXPECT_TRUE(contains(m, "heed experiment my.yaml")) << m;
+}
+
 TEST(Config, DuplicateKeyIsAnError) {
   std::string m = config_error_of("seed: 1\nseed: 2\n");
   EXPECT_TRUE(contains(m, "duplicate key"));
