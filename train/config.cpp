@@ -151,15 +151,13 @@ void check_cross_fields(const Config& c, const Source& src,
 
 // An experiment file given where a config belongs: say what it is, rather than that `set` is
 // not a config key.
-void refuse_experiment_file(const YAML::Node& root, const std::string& source) {
+void refuse_experiment_file(const Reader& reader, const YAML::Node& root,
+                            const std::string& source) {
   for (auto it = root.begin(); it != root.end(); ++it) {
     const std::string key = it->first.Scalar();
-    if (key != "variants" && key != "grid" && key != "seeds" && key != "select") continue;
-    const YAML::Mark m = it->first.Mark();
-    throw ConfigError(source + ":" + std::to_string(m.line + 1) + ":" +
-                      std::to_string(m.column + 1) + ": " + key +
-                      ": this is an experiment file, not a config: run it with `heed "
-                      "experiment " +
+    if (key == "variants" || key == "grid" || key == "seeds" || key == "select")
+      reader.fail(it->first, key,
+                  "this is an experiment file, not a config: run it with `heed experiment " +
                       source + "` (--dry-run lists its runs)");
   }
 }
@@ -179,12 +177,12 @@ Config parse_config(const std::string& yaml, const std::string& source,
   if (!root.IsMap())
     throw ConfigError(source +
                       ": the config must be a mapping of sections (task, model, train, ...)");
-  refuse_experiment_file(root, source);
   for (const std::string& o : overrides) apply_override(root, o, src);
   Config c;
   std::map<std::string, YAML::Mark> marks;
   try {
     Reader reader(src, root, "", marks);
+    refuse_experiment_file(reader, root, source);
     visit(reader, c);
     reader.finish();
   } catch (const YAML::Exception& e) {
